@@ -1,0 +1,54 @@
+package bridge
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// portHolder names the process listening on a local TCP port, from /proc.
+// It returns "" when it cannot tell (for example another user's process).
+func portHolder(port int) string {
+	inodes := listeningInodes(port)
+	if len(inodes) == 0 {
+		return ""
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*/fd/*")
+	for _, fd := range procs {
+		link, err := os.Readlink(fd)
+		if err != nil || !strings.HasPrefix(link, "socket:[") {
+			continue
+		}
+		if inodes[strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]")] {
+			pid := strings.Split(fd, "/")[2]
+			comm, _ := os.ReadFile("/proc/" + pid + "/comm")
+			return fmt.Sprintf("pid %s (%s)", pid, strings.TrimSpace(string(comm)))
+		}
+	}
+	return ""
+}
+
+// listeningInodes returns the socket inodes listening on the port.
+func listeningInodes(port int) map[string]bool {
+	want := strings.ToUpper(strconv.FormatInt(int64(port), 16))
+	for len(want) < 4 {
+		want = "0" + want
+	}
+	inodes := map[string]bool{}
+	for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		data, err := os.ReadFile(table)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n")[1:] {
+			f := strings.Fields(line)
+			// fields: sl local_address rem_address st ... inode(9)
+			if len(f) > 9 && strings.HasSuffix(f[1], ":"+want) && f[3] == "0A" {
+				inodes[f[9]] = true
+			}
+		}
+	}
+	return inodes
+}

@@ -1,0 +1,111 @@
+// Command robotbridge is the desktop robot bridge: the engine that serves
+// RobotJS pages on localhost and runs process packages. This file only
+// parses flags and wires packages together.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"robotbridge/assets/samples"
+	"robotbridge/engine"
+)
+
+const usage = `robotbridge: a local robot bridge for RobotJS web pages
+
+Usage:
+  robotbridge serve [flags]    run the engine without GUI (see -h)
+  robotbridge version          print the version
+
+`
+
+var version = "dev"
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+
+	var err error
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "serve":
+		err = serve(args)
+	case "sample":
+		// Internal: the engine runs the embedded samples as child
+		// processes of this same binary.
+		os.Exit(runSample(args))
+	case "version":
+		fmt.Println("robotbridge", version)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "robotbridge: unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "robotbridge:", err)
+		os.Exit(1)
+	}
+}
+
+// originList is a repeatable --allow-origin flag.
+type originList []string
+
+func (o *originList) String() string     { return strings.Join(*o, ",") }
+func (o *originList) Set(v string) error { *o = append(*o, v); return nil }
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var opts engine.Options
+	var origins originList
+	fs.StringVar(&opts.ConfigDir, "config-dir", "", "config directory (default: the user config dir)")
+	fs.IntVar(&opts.Port, "port", 0, "discovery port (default 2323)")
+	fs.IntVar(&opts.APIPort, "api-port", -1, "API port; 0 picks a free one (default: settings, else free)")
+	fs.Var(&origins, "allow-origin", "pre-approve a site, e.g. https://app.example.com (repeatable)")
+	fs.StringVar(&opts.PackagesDir, "packages", "", "folder of process packages")
+	fs.StringVar(&opts.DemoAddr, "demo", "", "serve the demo page on this loopback address, e.g. 127.0.0.1:2380")
+	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+
+	if err := setupLogging(*logLevel); err != nil {
+		return err
+	}
+	opts.AllowOrigins = origins
+	opts.AllowlistEnv = os.Getenv("UIPATH_ROBOTJS_ALLOWLIST")
+	opts.Ready = os.Stdout
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return engine.Run(ctx, opts)
+}
+
+func setupLogging(level string) error {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	h := slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})
+	slog.SetDefault(slog.New(h))
+	return nil
+}
+
+func runSample(args []string) int {
+	if len(args) != 1 {
+		fmt.Fprintln(os.Stderr, "usage: robotbridge sample NAME")
+		return 2
+	}
+	return samples.Run(args[0], os.Stdin, os.Stdout)
+}

@@ -1,0 +1,190 @@
+// Package engine composes robotbridge's parts into the running engine:
+// settings, the robot with its packages, the site gate, the RobotJS bridge
+// and the optional demo page. cmd/robotbridge only parses flags and calls
+// Run.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"robotbridge/assets/samples"
+	"robotbridge/bridge"
+	"robotbridge/config"
+	"robotbridge/consent"
+	"robotbridge/robot"
+)
+
+// Options are the command-line choices; they add to or override the
+// settings file.
+type Options struct {
+	ConfigDir     string   // empty: config.DefaultDir()
+	Port          int      // discovery port; 0: settings or 2323
+	APIPort       int      // -1: settings; 0: a free port
+	AllowOrigins  []string // added to the settings' list
+	AllowlistEnv  string   // UIPATH_ROBOTJS_ALLOWLIST
+	PackagesDir   string   // overrides settings
+	DemoAddr      string   // serve the demo page here ("" = no demo)
+	Ready         io.Writer
+	ProcessLimits robot.Limits
+}
+
+// DefaultPort is the RobotJS discovery port.
+const DefaultPort = 2323
+
+// Run starts the engine and serves until ctx ends.
+func Run(ctx context.Context, opts Options) error {
+	settings, err := loadSettings(opts)
+	if err != nil {
+		return err
+	}
+	origins, err := allowedOrigins(settings, opts)
+	if err != nil {
+		return err
+	}
+
+	bot, err := newRobot(settings, opts)
+	if err != nil {
+		return err
+	}
+
+	listeners, err := bridge.Listen(pick(opts.Port, settings.Port, DefaultPort),
+		pickAPI(opts.APIPort, settings.APIPort))
+	if err != nil {
+		return err
+	}
+
+	var demo *demoServer
+	if opts.DemoAddr != "" {
+		demo, err = startDemo(opts.DemoAddr, listeners.DiscoveryPort())
+		if err != nil {
+			listeners.Close()
+			return err
+		}
+		defer demo.Close()
+		origins = append(origins, demo.Origin)
+	}
+
+	gate := consent.NewGate(origins)
+	server := bridge.New(bridge.Config{}, bot, gate)
+	announce(opts.Ready, listeners, demo, origins)
+	return server.Serve(ctx, listeners)
+}
+
+func loadSettings(opts Options) (config.Settings, error) {
+	dir := opts.ConfigDir
+	if dir == "" {
+		d, err := config.DefaultDir()
+		if err != nil {
+			return config.Settings{}, err
+		}
+		dir = d
+	}
+	return config.Load(dir)
+}
+
+// allowedOrigins merges the pre-approved sites from settings, flags and
+// the UIPATH_ROBOTJS_ALLOWLIST variable; a malformed entry stops start-up
+// with a message naming it.
+func allowedOrigins(s config.Settings, opts Options) ([]string, error) {
+	var origins []string
+	for _, o := range append(append([]string{}, s.AllowedOrigins...), opts.AllowOrigins...) {
+		n, err := consent.NormalizeOrigin(o)
+		if err != nil {
+			return nil, fmt.Errorf("allowed origin: %w", err)
+		}
+		origins = append(origins, n)
+	}
+	fromEnv, err := consent.ParseOriginList(opts.AllowlistEnv)
+	if err != nil {
+		return nil, fmt.Errorf("UIPATH_ROBOTJS_ALLOWLIST: %w", err)
+	}
+	return append(origins, fromEnv...), nil
+}
+
+func newRobot(s config.Settings, opts Options) (*robot.Robot, error) {
+	limits := opts.ProcessLimits
+	if limits.MaxMessageBytes == 0 && s.MaxMessageMiB > 0 {
+		limits.MaxMessageBytes = s.MaxMessageMiB << 20
+	}
+	bot, err := robot.New(robot.Options{Limits: limits})
+	if err != nil {
+		return nil, err
+	}
+
+	pkgs, err := samples.Packages()
+	if err != nil {
+		return nil, fmt.Errorf("embedded samples: %w", err)
+	}
+	for _, p := range pkgs {
+		bot.Install(p)
+	}
+
+	dir := opts.PackagesDir
+	if dir == "" {
+		dir = s.PackagesDir
+	}
+	if dir != "" {
+		installFolder(bot, dir)
+	}
+	return bot, nil
+}
+
+// installFolder installs every package folder under dir. A broken package
+// is reported and skipped; the others still install.
+func installFolder(bot *robot.Robot, dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		slog.Warn("engine: cannot read packages folder", "dir", dir, "err", err)
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		pkg, err := robot.LoadPackageDir(filepath.Join(dir, e.Name()), "folder")
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			slog.Warn("engine: skipped a broken package", "err", err)
+			continue
+		}
+		bot.Install(pkg)
+	}
+}
+
+func pick(flag, setting, def int) int {
+	if flag > 0 {
+		return flag
+	}
+	if setting > 0 {
+		return setting
+	}
+	return def
+}
+
+func pickAPI(flag, setting int) int {
+	if flag >= 0 {
+		return flag
+	}
+	return setting
+}
+
+// announce prints where the engine listens; tests and `make run` read it.
+func announce(w io.Writer, ls *bridge.Listeners, demo *demoServer, origins []string) {
+	if w == nil {
+		return
+	}
+	fmt.Fprintf(w, "robotbridge: discovery on http://localhost:%d, API on http://localhost:%d\n",
+		ls.DiscoveryPort(), ls.APIPort())
+	fmt.Fprintf(w, "robotbridge: %d pre-approved site(s)\n", len(origins))
+	if demo != nil {
+		fmt.Fprintf(w, "robotbridge: demo page at %s/\n", demo.Origin)
+	}
+}

@@ -1,0 +1,3 @@
+module robotbridge
+
+go 1.26
