@@ -1,7 +1,7 @@
 package robot
 
 import (
-		"bytes"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
