@@ -105,7 +105,7 @@ func (ex *execution) start(self string) error {
 	cmd.Stderr = stderr
 	// A process may leave children that keep its stdout open; do not wait
 	// for them forever once the process itself has exited.
-	cmd.WaitDelay = 2 * time.Second
+	cmd.WaitDelay = time.Second
 
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("cannot start process %q (command %q): %w; check the "+
@@ -204,6 +204,9 @@ func (ex *execution) wait(stderr *tailBuffer) {
 		waitErr = ex.stopProcess(exited)
 	}
 	killProcessGroup(ex.cmd) // children the process left behind
+	if errors.Is(waitErr, exec.ErrWaitDelay) && ex.cmd.ProcessState.Success() {
+		waitErr = nil // it exited cleanly; only a leftover child held its output
+	}
 
 	state, jobErr := ex.result(stopped, waitErr, stderr.String())
 	ex.job.finish(state, ex.output, jobErr)

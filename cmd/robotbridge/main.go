@@ -29,6 +29,10 @@ Usage:
 var version = "dev"
 
 func main() {
+	// The engine runs the embedded samples as child processes of this
+	// same binary: "robotbridge sample NAME".
+	samples.RunIfRequested()
+
 	if len(os.Args) < 2 {
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
@@ -38,10 +42,6 @@ func main() {
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
 	case "serve":
 		err = serve(args)
-	case "sample":
-		// Internal: the engine runs the embedded samples as child
-		// processes of this same binary.
-		os.Exit(runSample(args))
 	case "version":
 		fmt.Println("robotbridge", version)
 	case "help", "-h", "--help":
@@ -100,12 +100,4 @@ func setupLogging(level string) error {
 	h := slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})
 	slog.SetDefault(slog.New(h))
 	return nil
-}
-
-func runSample(args []string) int {
-	if len(args) != 1 {
-		fmt.Fprintln(os.Stderr, "usage: robotbridge sample NAME")
-		return 2
-	}
-	return samples.Run(args[0], os.Stdin, os.Stdout)
 }
