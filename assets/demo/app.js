@@ -20,8 +20,9 @@
 //   #job-id               id of the current job
 //   #job-state            data-state: Idle | Starting | Executing | Closed |
 //                         Canceled | Faulted | Error
-//   #activity             live log; li[data-kind=status|event|sent|error],
-//                         events carry data-name (payload in .payload)
+//   #activity             live log, one li per line: data-kind = status |
+//                         event | sent | error; events and sent messages
+//                         carry data-name; the text is in span.payload
 //   #job-result           shown when the job succeeded
 //   #job-output           its output arguments as pretty JSON
 //   #job-error            the job's error text, or a request's error
@@ -177,11 +178,16 @@ function renderField(arg) {
       input = el('input', { ...common, type: 'text' });
       break;
     default:
-      input = el('textarea', { ...common, rows: '3', spellcheck: 'false',
-        placeholder: arg.type.endsWith('[]') ? '[1, 2, 3]' : kind === 'json' && /JObject$/.test(arg.type)
-          ? '{"key": "value"}' : 'any JSON value: "text", 42, true, {…}' });
+      input = el('textarea', { ...common, rows: '2', spellcheck: 'false',
+        placeholder: jsonPlaceholder(arg.type) });
   }
   return el('div', { class: 'field' }, label, input);
+}
+
+function jsonPlaceholder(type) {
+  if (type.endsWith('[]')) return '[1, 2, 3]';
+  if (/JObject$/.test(type)) return '{"key": "value"}';
+  return 'any JSON value: "text", 42, true, {…}';
 }
 
 function shortType(type) {
@@ -193,11 +199,13 @@ function shortType(type) {
  * field that is wrong.
  */
 function readArguments(schema) {
+  for (const input of $('args-form').querySelectorAll('[aria-invalid]')) {
+    input.removeAttribute('aria-invalid');
+  }
   const args = {};
   for (const arg of schema) {
     const input = $(`arg-${arg.name}`);
     const value = readField(arg, input);
-    input.toggleAttribute('aria-invalid', false);
     if (value === undefined) {
       if (arg.isRequired) throw fieldError(input, `${arg.name} is required`);
       continue;
@@ -295,8 +303,8 @@ async function onRun(event) {
   let job;
   try {
     job = await app.client.startJob(process.id, args, {
-      onStatus: (text) => logActivity('status', 'status', text),
-      onEvent: ({ name, payload }) => logActivity('event', name, payload, { 'data-name': name }),
+      onStatus: (text) => logActivity('status', text),
+      onEvent: ({ name, payload }) => logActivity('event', payload, name),
     });
   } catch (err) {
     finishJob('Error', err.message);
@@ -334,7 +342,7 @@ async function onStop() {
   try {
     await app.client.stopProcess(app.job.processId);
   } catch (err) {
-    logActivity('error', 'stop', `Could not stop: ${err.message}`);
+    logActivity('error', `Could not stop: ${err.message}`);
     updateButtons();
   }
 }
@@ -346,10 +354,10 @@ async function onSendMessage(event) {
   const payload = $('message-payload').value;
   try {
     await app.client.sendClientMessage(app.job.id, channel, payload);
-    logActivity('sent', `sent ${channel}`, payload);
+    logActivity('sent', payload, channel);
     $('message-payload').value = '';
   } catch (err) {
-    logActivity('error', 'message', `Not delivered: ${err.message}`);
+    logActivity('error', `Message not delivered: ${err.message}`);
   }
 }
 
@@ -376,10 +384,16 @@ function updateButtons() {
   $('message-fieldset').disabled = !app.job?.id;
 }
 
-function logActivity(kind, label, text, attrs = {}) {
+/** Adds a line to the activity log; events and sent messages have a name. */
+function logActivity(kind, text, name) {
+  const item = el('li', { 'data-kind': kind }, el('span', { class: 'tag' }, kind));
+  if (name !== undefined) {
+    item.dataset.name = name;
+    item.append(el('span', { class: 'name' }, name), ' ');
+  }
+  item.append(el('span', { class: 'payload' }, text));
   const list = $('activity');
-  list.append(el('li', { 'data-kind': kind, ...attrs },
-    el('span', { class: 'tag' }, label), ' ', el('span', { class: 'payload' }, text)));
+  list.append(item);
   list.scrollTop = list.scrollHeight;
 }
 

@@ -190,10 +190,11 @@ test('sleep reports status, answers a client message and is stopped as Canceled'
   }, i);
   await page.waitForFunction((i) => runs[i].events.length >= 2, i, { timeout: STEP_MS });
   const { events } = await page.evaluate((i) => runs[i], i);
-  const byName = Object.fromEntries(events.map((e) => [e.name, e.payload]));
-  assert.equal(byName.greeting, 'hello ✓ from the page');
-  assert.equal(typeof byName.data, 'string', 'non-string payloads come back as JSON text');
-  assert.deepEqual(JSON.parse(byName.data), { n: 1, list: [true, null] });
+  // Each message exactly once, in the order sent.
+  assert.deepEqual(events.map((e) => e.name), ['greeting', 'data']);
+  assert.equal(events[0].payload, 'hello ✓ from the page');
+  assert.equal(typeof events[1].payload, 'string', 'non-string payloads come back as JSON text');
+  assert.deepEqual(JSON.parse(events[1].payload), { n: 1, list: [true, null] });
 
   // Still running: the job only ends because we stop it.
   assert.equal(await page.evaluate((i) => runs[i].done, i), false);
