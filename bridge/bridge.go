@@ -98,7 +98,7 @@ func (s *Server) DiscoveryHandler() http.Handler {
 	mux.HandleFunc("/GetPort", only("GET", s.getPort))
 	mux.HandleFunc("/health", only("GET", s.health))
 	mux.HandleFunc("/", notFound)
-	return s.guard(mux, map[string]bool{"/health": true})
+	return s.guard(mux, map[string]bool{"/health": true}, discoveryRole)
 }
 
 // APIHandler serves the API port: the six RobotJS endpoints and health.
@@ -112,7 +112,7 @@ func (s *Server) APIHandler() http.Handler {
 	mux.HandleFunc("/SendClientMessage", only("POST", s.sendClientMessage))
 	mux.HandleFunc("/health", only("GET", s.health))
 	mux.HandleFunc("/", notFound)
-	return s.guard(mux, map[string]bool{"/health": true})
+	return s.guard(mux, map[string]bool{"/health": true}, apiRole)
 }
 
 // only restricts a route to one method with a JSON answer; ServeMux's own

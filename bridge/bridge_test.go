@@ -39,6 +39,11 @@ type fixture struct {
 
 func newFixture(t *testing.T, cfg bridge.Config) *fixture {
 	t.Helper()
+	return newFixtureWithGate(t, cfg, consent.NewGate([]string{approved}))
+}
+
+func newFixtureWithGate(t *testing.T, cfg bridge.Config, gate bridge.Authorizer) *fixture {
+	t.Helper()
 	r, err := robot.New(robot.Options{Self: os.Args[0]})
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +58,7 @@ func newFixture(t *testing.T, cfg bridge.Config) *fixture {
 		keys[p.Name] = p.Key
 	}
 
-	b := bridge.New(cfg, r, consent.NewGate([]string{approved}))
+	b := bridge.New(cfg, r, gate)
 	f := &fixture{t: t, robot: r, keys: keys}
 	f.api = httptest.NewServer(b.APIHandler())
 	f.discovery = httptest.NewServer(b.DiscoveryHandler())
@@ -504,8 +509,8 @@ func TestCORS_ExactOriginOnEveryAnswerNeverWildcard(t *testing.T) {
 // Field report 1: Chrome's Private Network Access preflight must be
 // answered on every route the SDK uses, or public pages cannot reach us.
 func TestBridgePreflight_PrivateNetworkAccessHeader(t *testing.T) {
-	f := newFixture(t, bridge.Config{})
 	origin := "https://cloud.uipath.com"
+	f := newFixtureWithGate(t, bridge.Config{}, consent.NewGate([]string{approved, origin}))
 	routes := map[*httptest.Server][]string{
 		f.discovery: {"/GetPort", "/health"},
 		f.api: {"/RobotProcesses", "/InvokeRobot", "/JobStatus", "/StopProcess",
@@ -527,6 +532,24 @@ func TestBridgePreflight_PrivateNetworkAccessHeader(t *testing.T) {
 				t.Errorf("preflight %s: %d %v", path, r.status, h)
 			}
 		}
+	}
+}
+
+// An unapproved public page may start a consent round (discovery) but
+// gets no private-network permission for the API port.
+func TestPreflight_PrivateNetworkOnAPIPortOnlyForApprovedOrigins(t *testing.T) {
+	f := newFixture(t, bridge.Config{})
+	ask := func(srv *httptest.Server, path string) string {
+		r := f.do(srv, "OPTIONS", path, "https://stranger.example", "",
+			"Access-Control-Request-Method", "GET",
+			"Access-Control-Request-Private-Network", "true")
+		return r.header.Get("Access-Control-Allow-Private-Network")
+	}
+	if ask(f.discovery, "/GetPort") != "true" {
+		t.Fatal("discovery must allow a consent round to start")
+	}
+	if ask(f.api, "/RobotProcesses") != "" {
+		t.Fatal("an unapproved origin got private-network access to the API port")
 	}
 }
 

@@ -15,6 +15,9 @@ import (
 // real one; the interactive consent flow plugs in here.
 type Authorizer interface {
 	Check(consent.Request) consent.Decision
+	// Approved reports whether an origin may make private-network
+	// requests to the API port (see preflight).
+	Approved(origin string) bool
 }
 
 // exposedHeaders are the response headers the SDK must be able to read.
@@ -25,7 +28,8 @@ const exposedHeaders = "uipathToken, X-UIPATH-DOMAIN-ALLOWED"
 // recover panics as JSON, refuse foreign Host headers (DNS rebinding),
 // add CORS headers, answer preflights, then authorise unless the route is
 // public.
-func (s *Server) guard(routes *http.ServeMux, public map[string]bool) http.Handler {
+func (s *Server) guard(routes *http.ServeMux, public map[string]bool,
+	role portRole) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer recoverAsJSON(w, r)
 
@@ -38,7 +42,7 @@ func (s *Server) guard(routes *http.ServeMux, public map[string]bool) http.Handl
 		origin := r.Header.Get("Origin")
 		setCORS(w, origin)
 		if r.Method == http.MethodOptions {
-			preflight(w, r, origin)
+			s.preflight(w, r, origin, role)
 			return
 		}
 
@@ -58,23 +62,33 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, origin string
 		Origin:      origin,
 		Token:       r.Header.Get("uipathToken"),
 		ConsentCode: r.URL.Query().Get("consentCode"),
+		Discovery:   r.URL.Path == "/GetPort",
 	})
 	s.noteContact(origin, decision.Verdict)
 	if decision.PreApproved {
 		w.Header().Set("X-UIPATH-DOMAIN-ALLOWED", "true")
 	}
-
-	switch decision.Verdict {
-	case consent.Allow:
-		return true
-	case consent.NeedConsent:
-		slog.Debug("bridge: consent needed", "origin", origin, "path", r.URL.Path)
-		writeError(w, http.StatusUnauthorized, decision.Reason)
-	default:
-		slog.Info("bridge: request refused", "origin", origin, "path", r.URL.Path)
-		writeError(w, http.StatusForbidden, decision.Reason)
+	if decision.Token != "" {
+		w.Header().Set("uipathToken", decision.Token)
 	}
+
+	status, ok := verdictStatus[decision.Verdict]
+	if !ok {
+		return true
+	}
+	slog.Debug("bridge: request not served", "origin", origin, "path", r.URL.Path,
+		"status", status)
+	writeError(w, status, decision.Reason)
 	return false
+}
+
+// verdictStatus maps refusals to the statuses the SDK understands: 401
+// starts or continues a consent round, 403 ends it as rejected.
+var verdictStatus = map[consent.Verdict]int{
+	consent.NeedConsent: http.StatusUnauthorized,
+	consent.Refuse:      http.StatusForbidden,
+	consent.TooMany:     http.StatusTooManyRequests,
+	consent.Broken:      http.StatusInternalServerError,
 }
 
 // setCORS echoes a real origin exactly, never "*". A refused request gets
@@ -91,11 +105,24 @@ func setCORS(w http.ResponseWriter, origin string) {
 	h.Set("Access-Control-Expose-Headers", exposedHeaders)
 }
 
+// portRole tells the discovery listener from the API listener.
+type portRole int
+
+const (
+	discoveryRole portRole = iota
+	apiRole
+)
+
 // preflight answers every OPTIONS before routing or authorisation: a
 // failed preflight looks like "robot missing" to the SDK and breaks the
 // site until its storage is cleared. Allowing the request here grants
 // nothing; the real request is still authorised.
-func preflight(w http.ResponseWriter, r *http.Request, origin string) {
+//
+// Private Network Access (a public page calling loopback) is allowed on
+// the discovery port for every origin, so that a consent round can start,
+// and on the API port only for approved origins.
+func (s *Server) preflight(w http.ResponseWriter, r *http.Request, origin string,
+	role portRole) {
 	if origin == "" || origin == "null" {
 		w.WriteHeader(http.StatusForbidden)
 		return
@@ -104,7 +131,8 @@ func preflight(w http.ResponseWriter, r *http.Request, origin string) {
 	h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 	h.Set("Access-Control-Allow-Headers", "uipathToken, Content-Type")
 	h.Set("Access-Control-Max-Age", "600")
-	if strings.EqualFold(r.Header.Get("Access-Control-Request-Private-Network"), "true") {
+	if strings.EqualFold(r.Header.Get("Access-Control-Request-Private-Network"), "true") &&
+		(role == discoveryRole || s.auth.Approved(origin)) {
 		h.Set("Access-Control-Allow-Private-Network", "true")
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -71,3 +71,24 @@ func TestGate_Decisions(t *testing.T) {
 		}
 	}
 }
+
+func TestParseLink_UndoesBrowserMangling(t *testing.T) {
+	cases := map[string]Link{
+		"uipath-web://consentCode=123456&Origin=http//127.0.0.1:8080":     {"123456", "http://127.0.0.1:8080"},
+		"uipath-web://consentCode=123456&Origin=https://App.example.com/": {"123456", "https://app.example.com"},
+		"uipath-web:consentCode=654321&Origin=https%3A%2F%2Fa.example":    {"654321", "https://a.example"},
+		"UIPATH-WEB://consentCode=111111&Origin=https//a.example:8443/":   {"111111", "https://a.example:8443"},
+		"uipath-web://consentCode=222222":                                 {"222222", ""},
+	}
+	for in, want := range cases {
+		got, err := ParseLink(in)
+		if err != nil || got != want {
+			t.Errorf("ParseLink(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"https://x.example", "uipath-web://Origin=https://a.example"} {
+		if _, err := ParseLink(bad); err == nil {
+			t.Errorf("ParseLink(%q) should fail", bad)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"robotbridge/bridge"
 	"robotbridge/config"
 	"robotbridge/consent"
+	"robotbridge/control"
 	"robotbridge/robot"
 )
 
@@ -39,7 +40,11 @@ const DefaultPort = 2323
 
 // Run starts the engine and serves until ctx ends.
 func Run(ctx context.Context, opts Options) error {
-	settings, err := loadSettings(opts)
+	dir, err := configDir(opts)
+	if err != nil {
+		return err
+	}
+	settings, err := config.Load(dir)
 	if err != nil {
 		return err
 	}
@@ -70,22 +75,51 @@ func Run(ctx context.Context, opts Options) error {
 		origins = append(origins, demo.Origin)
 	}
 
-	gate := consent.NewGate(origins)
+	gate, err := consent.Open(consent.Options{
+		PreApproved: origins,
+		SitesFile:   consent.SitesPath(dir),
+		Write:       config.WriteFileAtomic,
+		OnPending:   logPending,
+	})
+	if err != nil {
+		listeners.Close()
+		return err
+	}
 	server := bridge.New(bridge.Config{}, bot, gate)
+
+	ctl, err := control.Listen(control.SocketPath(dir))
+	if err != nil {
+		listeners.Close()
+		return err
+	}
+	e := &Engine{robot: bot, gate: gate, bridge: server, listeners: listeners}
+	go func() { _ = control.Serve(ctx, ctl, e.ControlHandler()) }()
+
 	announce(opts.Ready, listeners, demo, origins)
 	return server.Serve(ctx, listeners)
 }
 
-func loadSettings(opts Options) (config.Settings, error) {
-	dir := opts.ConfigDir
-	if dir == "" {
-		d, err := config.DefaultDir()
-		if err != nil {
-			return config.Settings{}, err
-		}
-		dir = d
+// Engine is the running engine as the control API sees it.
+type Engine struct {
+	robot     *robot.Robot
+	gate      *consent.Gate
+	bridge    *bridge.Server
+	listeners *bridge.Listeners
+}
+
+func configDir(opts Options) (string, error) {
+	if opts.ConfigDir != "" {
+		return opts.ConfigDir, nil
 	}
-	return config.Load(dir)
+	return config.DefaultDir()
+}
+
+// logPending tells whoever watches the log that a site asks for consent;
+// the desktop app shows a dialog instead.
+func logPending(p consent.Pending) {
+	slog.Warn("engine: a site asks to use the robot; approve with "+
+		"`robotbridge sites approve CODE` if the page shows the same code",
+		"origin", p.Origin, "code", p.Code)
 }
 
 // allowedOrigins merges the pre-approved sites from settings, flags and

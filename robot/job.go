@@ -242,3 +242,10 @@ func (j *Job) deliver(channel string, payload []byte) error {
 		return fmt.Errorf("%w: job %s has %d unread messages", ErrBusy, j.ID, cap(j.inbox))
 	}
 }
+
+// Result returns the job's state and, once it faulted or stopped, why.
+func (j *Job) Result() (State, *JobError) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.state, j.err
+}

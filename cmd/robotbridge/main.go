@@ -21,8 +21,13 @@ import (
 const usage = `robotbridge: a local robot bridge for RobotJS web pages
 
 Usage:
-  robotbridge serve [flags]    run the engine without GUI (see -h)
-  robotbridge version          print the version
+  robotbridge serve [flags]        run the engine without GUI (see -h)
+  robotbridge status               is the engine running; last browser contact
+  robotbridge sites COMMAND        approve, deny, list and revoke sites
+  robotbridge consent URL          handle a uipath-web:// consent link
+  robotbridge protocol install     register robotbridge for uipath-web:// links
+  robotbridge protocol uninstall   remove that registration
+  robotbridge version              print the version
 
 `
 
@@ -42,6 +47,14 @@ func main() {
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
 	case "serve":
 		err = serve(args)
+	case "status":
+		err = status(args)
+	case "sites":
+		err = sites(args)
+	case "consent":
+		err = consentLink(args)
+	case "protocol":
+		err = protocol(args)
 	case "version":
 		fmt.Println("robotbridge", version)
 	case "help", "-h", "--help":

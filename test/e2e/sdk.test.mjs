@@ -125,10 +125,15 @@ function requestsTo(engineRequests, endpoint) {
   return engineRequests.filter((r) => r.url.pathname === '/' + endpoint);
 }
 
+/** Run i's record so far (without the SDK's Job object, which stays in the page). */
+function runRecord(page, i) {
+  return page.evaluate((i) => { const { job, ...rest } = runs[i]; return rest; }, i);
+}
+
 /** Waits until run i of the page has settled and returns its record. */
 async function settled(page, i) {
   await page.waitForFunction((i) => runs[i].done, i, { timeout: STEP_MS });
-  return page.evaluate((i) => { const { job, ...rest } = runs[i]; return rest; }, i);
+  return runRecord(page, i);
 }
 
 /** Runs a sample to its end and returns the run record. */
@@ -189,7 +194,7 @@ test('sleep reports status, answers a client message and is stopped as Canceled'
     await runs[i].job.sendClientMessage('data', { n: 1, list: [true, null] });
   }, i);
   await page.waitForFunction((i) => runs[i].events.length >= 2, i, { timeout: STEP_MS });
-  const { events } = await page.evaluate((i) => runs[i], i);
+  const { events } = await runRecord(page, i);
   // Each message exactly once, in the order sent.
   assert.deepEqual(events.map((e) => e.name), ['greeting', 'data']);
   assert.equal(events[0].payload, 'hello ✓ from the page');

@@ -1,0 +1,229 @@
+package engine
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"robotbridge/consent"
+	"robotbridge/control"
+)
+
+// ControlHandler serves the control API (docs/control-api.md). It is only
+// reachable through the user-only control socket.
+func (e *Engine) ControlHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/status", e.status)
+	mux.HandleFunc("GET /v1/sites", e.sites)
+	mux.HandleFunc("GET /v1/sites/pending", e.pendingSites)
+	mux.HandleFunc("POST /v1/sites/approve", e.codeAction(e.gate.Approve))
+	mux.HandleFunc("POST /v1/sites/deny", e.codeAction(e.gate.Deny))
+	mux.HandleFunc("POST /v1/sites/revoke", e.revoke)
+	mux.HandleFunc("POST /v1/consent-link", e.consentLink)
+	mux.HandleFunc("GET /v1/processes", e.processes)
+	mux.HandleFunc("GET /v1/jobs", e.jobs)
+	return mux
+}
+
+// Status is the engine's state for `robotbridge status` and the tray.
+type Status struct {
+	DiscoveryPort int            `json:"discoveryPort"`
+	APIPort       int            `json:"apiPort"`
+	LastContact   *ContactInfo   `json:"lastContact,omitempty"`
+	Pending       int            `json:"pendingConsents"`
+	Jobs          map[string]int `json:"jobs"`
+}
+
+// ContactInfo is the last browser contact.
+type ContactInfo struct {
+	Origin string    `json:"origin"`
+	At     time.Time `json:"at"`
+	Served bool      `json:"served"`
+}
+
+func (e *Engine) status(w http.ResponseWriter, r *http.Request) {
+	st := Status{
+		DiscoveryPort: e.listeners.DiscoveryPort(),
+		APIPort:       e.listeners.APIPort(),
+		Pending:       len(e.gate.PendingRequests()),
+		Jobs:          map[string]int{},
+	}
+	if c := e.bridge.LastContact(); !c.At.IsZero() {
+		st.LastContact = &ContactInfo{Origin: c.Origin, At: c.At,
+			Served: c.Verdict == consent.Allow}
+	}
+	for _, j := range e.robot.Jobs() {
+		st.Jobs[string(j.State())]++
+	}
+	control.WriteJSON(w, http.StatusOK, st)
+}
+
+// SiteEntry is one approved site in the control API.
+type SiteEntry struct {
+	Origin      string    `json:"origin"`
+	PreApproved bool      `json:"preApproved"`
+	ApprovedAt  time.Time `json:"approvedAt,omitzero"`
+	ExpiresAt   time.Time `json:"expiresAt,omitzero"`
+}
+
+func (e *Engine) sites(w http.ResponseWriter, r *http.Request) {
+	list := []SiteEntry{}
+	for _, s := range e.gate.Sites() {
+		list = append(list, SiteEntry{s.Origin, s.PreApproved, s.ApprovedAt, s.ExpiresAt})
+	}
+	control.WriteJSON(w, http.StatusOK, list)
+}
+
+// PendingEntry is one waiting consent request.
+type PendingEntry struct {
+	Code    string    `json:"code"`
+	Origin  string    `json:"origin"`
+	Expires time.Time `json:"expires"`
+	Error   string    `json:"error,omitempty"`
+}
+
+func pendingEntry(p consent.Pending) PendingEntry {
+	return PendingEntry{Code: p.Code, Origin: p.Origin, Expires: p.Expires, Error: p.Err}
+}
+
+func (e *Engine) pendingSites(w http.ResponseWriter, r *http.Request) {
+	list := []PendingEntry{}
+	for _, p := range e.gate.PendingRequests() {
+		list = append(list, pendingEntry(p))
+	}
+	control.WriteJSON(w, http.StatusOK, list)
+}
+
+// CodeRequest names a consent request.
+type CodeRequest struct {
+	Code string `json:"code"`
+}
+
+func (e *Engine) codeAction(act func(string) (consent.Pending, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req CodeRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Code == "" {
+			control.WriteError(w, http.StatusBadRequest, errors.New(`send {"code": "123456"}`))
+			return
+		}
+		p, err := act(req.Code)
+		switch {
+		case errors.Is(err, consent.ErrUnknownCode):
+			control.WriteError(w, http.StatusNotFound, fmt.Errorf("code %s: %w", req.Code, err))
+		case err != nil:
+			control.WriteError(w, http.StatusInternalServerError, err)
+		default:
+			control.WriteJSON(w, http.StatusOK, pendingEntry(p))
+		}
+	}
+}
+
+// OriginRequest names a site.
+type OriginRequest struct {
+	Origin string `json:"origin"`
+}
+
+func (e *Engine) revoke(w http.ResponseWriter, r *http.Request) {
+	var req OriginRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		control.WriteError(w, http.StatusBadRequest, errors.New(`send {"origin": "https://..."}`))
+		return
+	}
+	if err := e.gate.Revoke(req.Origin); err != nil {
+		status := http.StatusBadRequest
+		if errors.Is(err, consent.ErrNotApproved) {
+			status = http.StatusNotFound
+		}
+		control.WriteError(w, status, err)
+		return
+	}
+	control.WriteJSON(w, http.StatusOK, struct{}{})
+}
+
+// LinkRequest carries a uipath-web:// link the OS handed to robotbridge.
+type LinkRequest struct {
+	URL string `json:"url"`
+}
+
+// LinkAnswer pairs the link with the request the bridge recorded.
+type LinkAnswer struct {
+	Pending    PendingEntry `json:"pending"`
+	LinkOrigin string       `json:"linkOrigin"`
+	// Mismatch is set when the link names another origin than the one
+	// the bridge saw with the code: a sign of a forged link.
+	Mismatch bool `json:"mismatch"`
+}
+
+// consentLink finds the waiting request a consent link belongs to. The
+// browser opens the link before the page's first poll reaches the bridge,
+// so it waits a few seconds for the code to appear.
+func (e *Engine) consentLink(w http.ResponseWriter, r *http.Request) {
+	var req LinkRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		control.WriteError(w, http.StatusBadRequest, errors.New(`send {"url": "uipath-web://..."}`))
+		return
+	}
+	link, err := consent.ParseLink(req.URL)
+	if err != nil {
+		control.WriteError(w, http.StatusBadRequest, err)
+		return
+	}
+
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		p, err := e.gate.Lookup(link.Code)
+		if err == nil {
+			control.WriteJSON(w, http.StatusOK, LinkAnswer{Pending: pendingEntry(p),
+				LinkOrigin: link.Origin, Mismatch: link.Origin != "" && link.Origin != p.Origin})
+			return
+		}
+		if time.Now().After(deadline) || r.Context().Err() != nil {
+			control.WriteError(w, http.StatusNotFound, fmt.Errorf("code %s: %w", link.Code, err))
+			return
+		}
+		time.Sleep(100 * time.Millisecond) // the page's poll runs every 250 ms
+	}
+}
+
+// ProcessEntry is one installed process.
+type ProcessEntry struct {
+	Key         string `json:"key"`
+	Name        string `json:"name"`
+	Version     string `json:"version"`
+	Source      string `json:"source"`
+	Description string `json:"description"`
+}
+
+func (e *Engine) processes(w http.ResponseWriter, r *http.Request) {
+	list := []ProcessEntry{}
+	for _, p := range e.robot.Processes() {
+		list = append(list, ProcessEntry{p.Key, p.Name, p.Version, p.Source, p.Description})
+	}
+	control.WriteJSON(w, http.StatusOK, list)
+}
+
+// JobEntry is one job's metadata (never its arguments or outputs).
+type JobEntry struct {
+	ID      string    `json:"id"`
+	Process string    `json:"process"`
+	Origin  string    `json:"origin"`
+	State   string    `json:"state"`
+	Created time.Time `json:"created"`
+	Error   string    `json:"error,omitempty"`
+}
+
+func (e *Engine) jobs(w http.ResponseWriter, r *http.Request) {
+	list := []JobEntry{}
+	for _, j := range e.robot.Jobs() {
+		state, jobErr := j.Result()
+		entry := JobEntry{ID: j.ID, Process: j.Package.Name, Origin: j.Origin,
+			State: string(state), Created: j.Created}
+		if jobErr != nil {
+			entry.Error = jobErr.Message
+		}
+		list = append(list, entry)
+	}
+	control.WriteJSON(w, http.StatusOK, list)
+}
