@@ -553,6 +553,46 @@ func TestPreflight_PrivateNetworkOnAPIPortOnlyForApprovedOrigins(t *testing.T) {
 	}
 }
 
+// The consent round as the SDK drives it, over HTTP: 401, poll with a
+// code, approval, the token in an exposed header, then served with it.
+func TestConsentRound_TokenDeliveredOnceAndBoundToOrigin(t *testing.T) {
+	gate := consent.NewGate(nil)
+	f := newFixtureWithGate(t, bridge.Config{}, gate)
+	site := "https://app.example.com"
+
+	if r := f.do(f.discovery, "GET", "/GetPort", site, ""); r.status != 401 {
+		t.Fatalf("first contact: %d", r.status)
+	}
+	if r := f.do(f.discovery, "GET", "/GetPort?consentCode=482913", site, ""); r.status != 401 {
+		t.Fatalf("poll before approval: %d", r.status)
+	}
+	if _, err := gate.Approve("482913"); err != nil {
+		t.Fatal(err)
+	}
+
+	r := f.do(f.discovery, "GET", "/GetPort?consentCode=482913", site, "")
+	token := r.header.Get("uipathToken")
+	if r.status != 200 || token == "" ||
+		!strings.Contains(r.header.Get("Access-Control-Expose-Headers"), "uipathToken") {
+		t.Fatalf("approving poll: %d token=%t headers %v", r.status, token != "", r.header)
+	}
+	if r := f.do(f.api, "GET", "/RobotProcesses?consentCode=482913", site, "",
+		"uipathToken", token); r.status != 200 {
+		t.Fatalf("with the token: %d %s", r.status, r.body)
+	}
+	if r := f.do(f.api, "GET", "/RobotProcesses", "https://evil.example", "",
+		"uipathToken", token); r.status != 401 {
+		t.Fatalf("stolen token from another origin: %d", r.status)
+	}
+
+	if err := gate.Revoke(site); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.do(f.api, "GET", "/RobotProcesses", site, "", "uipathToken", token); r.status != 401 {
+		t.Fatalf("after revoke the SDK must get 401 to start a new round: %d", r.status)
+	}
+}
+
 func TestJobs_AreInvisibleToOtherOrigins(t *testing.T) {
 	f := newFixture(t, bridge.Config{})
 	gate := consent.NewGate([]string{approved, "http://127.0.0.1:9998"})

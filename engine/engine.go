@@ -25,7 +25,7 @@ import (
 // settings file.
 type Options struct {
 	ConfigDir     string   // empty: config.DefaultDir()
-	Port          int      // discovery port; 0: settings or 2323
+	Port          int      // discovery port; 0: settings or 2323; -1: a free port
 	APIPort       int      // -1: settings; 0: a free port
 	AllowOrigins  []string // added to the settings' list
 	AllowlistEnv  string   // UIPATH_ROBOTJS_ALLOWLIST
@@ -194,6 +194,9 @@ func installFolder(bot *robot.Robot, dir string) {
 }
 
 func pick(flag, setting, def int) int {
+	if flag < 0 {
+		return 0 // any free port
+	}
 	if flag > 0 {
 		return flag
 	}

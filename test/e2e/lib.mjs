@@ -36,11 +36,13 @@ export function freePort() {
 
 /**
  * Starts `robotbridge serve` and waits until its ready line is printed.
- * Returns {discoveryPort, apiPort, demoOrigin, proc, output(), stop()}.
+ * By default it gets a free discovery port and a fresh config dir; pass
+ * discoveryPort and configDir to restart an engine where an earlier one ran.
+ * Returns {discoveryPort, apiPort, demoOrigin, configDir, proc, output(), stop()}.
  */
-export async function startEngine(extraArgs = [], { env = {} } = {}) {
-  const discoveryPort = await freePort();
-  const configDir = mkdtempSync(join(tmpdir(), 'rb-e2e-'));
+export async function startEngine(extraArgs = [], { env = {}, discoveryPort, configDir } = {}) {
+  discoveryPort ??= await freePort();
+  configDir ??= mkdtempSync(join(tmpdir(), 'rb-e2e-'));
   const args = ['serve', '--port', String(discoveryPort), '--api-port', '0',
     '--config-dir', configDir, ...extraArgs];
   const proc = spawn(binary, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
