@@ -24,6 +24,10 @@ func (e *Engine) ControlHandler() http.Handler {
 	mux.HandleFunc("POST /v1/consent-link", e.consentLink)
 	mux.HandleFunc("GET /v1/processes", e.processes)
 	mux.HandleFunc("GET /v1/jobs", e.jobs)
+	mux.HandleFunc("POST /v1/jobs", e.runJob)
+	mux.HandleFunc("GET /v1/jobs/{id}", e.getJob)
+	mux.HandleFunc("POST /v1/jobs/{id}/stop", e.stopJob)
+	mux.HandleFunc("GET /v1/events", e.events)
 	return mux
 }
 
@@ -189,17 +193,31 @@ func (e *Engine) consentLink(w http.ResponseWriter, r *http.Request) {
 
 // ProcessEntry is one installed process.
 type ProcessEntry struct {
-	Key         string `json:"key"`
-	Name        string `json:"name"`
-	Version     string `json:"version"`
-	Source      string `json:"source"`
-	Description string `json:"description"`
+	Key         string          `json:"key"`
+	Name        string          `json:"name"`
+	Version     string          `json:"version"`
+	Source      string          `json:"source"`
+	Description string          `json:"description"`
+	Inputs      []ArgumentEntry `json:"inputs"`
+}
+
+// ArgumentEntry is one input argument of a process's schema.
+type ArgumentEntry struct {
+	Name       string `json:"name"`
+	Type       string `json:"type"`
+	Required   bool   `json:"required"`
+	HasDefault bool   `json:"hasDefault"`
 }
 
 func (e *Engine) processes(w http.ResponseWriter, r *http.Request) {
 	list := []ProcessEntry{}
 	for _, p := range e.robot.Processes() {
-		list = append(list, ProcessEntry{p.Key, p.Name, p.Version, p.Source, p.Description})
+		entry := ProcessEntry{Key: p.Key, Name: p.Name, Version: p.Version, Source: p.Source,
+			Description: p.Description, Inputs: []ArgumentEntry{}}
+		for _, a := range p.Inputs {
+			entry.Inputs = append(entry.Inputs, ArgumentEntry(a))
+		}
+		list = append(list, entry)
 	}
 	control.WriteJSON(w, http.StatusOK, list)
 }
@@ -214,9 +232,12 @@ type JobEntry struct {
 	Error   string    `json:"error,omitempty"`
 }
 
+// jobs lists jobs, newest first.
 func (e *Engine) jobs(w http.ResponseWriter, r *http.Request) {
 	list := []JobEntry{}
-	for _, j := range e.robot.Jobs() {
+	all := e.robot.Jobs()
+	for i := len(all) - 1; i >= 0; i-- {
+		j := all[i]
 		state, jobErr := j.Result()
 		entry := JobEntry{ID: j.ID, Process: j.Package.Name, Origin: j.Origin,
 			State: string(state), Created: j.Created}

@@ -18,6 +18,7 @@ import (
 	"robotbridge/config"
 	"robotbridge/consent"
 	"robotbridge/control"
+	"robotbridge/feed"
 	"robotbridge/robot"
 )
 
@@ -53,7 +54,8 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 
-	bot, err := newRobot(settings, opts)
+	events := feed.New(4096)
+	bot, err := newRobot(settings, opts, events)
 	if err != nil {
 		return err
 	}
@@ -79,7 +81,10 @@ func Run(ctx context.Context, opts Options) error {
 		PreApproved: origins,
 		SitesFile:   consent.SitesPath(dir),
 		Write:       config.WriteFileAtomic,
-		OnPending:   logPending,
+		OnPending: func(p consent.Pending) {
+			logPending(p)
+			events.Publish(feed.Event{Type: feed.ConsentPending, Origin: p.Origin, Code: p.Code})
+		},
 	})
 	if err != nil {
 		listeners.Close()
@@ -92,7 +97,7 @@ func Run(ctx context.Context, opts Options) error {
 		listeners.Close()
 		return err
 	}
-	e := &Engine{robot: bot, gate: gate, bridge: server, listeners: listeners}
+	e := &Engine{robot: bot, gate: gate, bridge: server, listeners: listeners, feed: events}
 	go func() { _ = control.Serve(ctx, ctl, e.ControlHandler()) }()
 
 	announce(opts.Ready, listeners, demo, origins)
@@ -105,6 +110,7 @@ type Engine struct {
 	gate      *consent.Gate
 	bridge    *bridge.Server
 	listeners *bridge.Listeners
+	feed      *feed.Log
 }
 
 func configDir(opts Options) (string, error) {
@@ -141,12 +147,12 @@ func allowedOrigins(s config.Settings, opts Options) ([]string, error) {
 	return append(origins, fromEnv...), nil
 }
 
-func newRobot(s config.Settings, opts Options) (*robot.Robot, error) {
+func newRobot(s config.Settings, opts Options, events *feed.Log) (*robot.Robot, error) {
 	limits := opts.ProcessLimits
 	if limits.MaxMessageBytes == 0 && s.MaxMessageMiB > 0 {
 		limits.MaxMessageBytes = s.MaxMessageMiB << 20
 	}
-	bot, err := robot.New(robot.Options{Limits: limits})
+	bot, err := robot.New(robot.Options{Limits: limits, Feed: events})
 	if err != nil {
 		return nil, err
 	}

@@ -227,9 +227,10 @@ func (ex *execution) stopProcess(exited <-chan error) error {
 	case err := <-exited:
 		return err
 	case <-timer.C:
-		killProcessGroup(ex.cmd)
-		return <-exited
+	case <-ex.job.killCh:
 	}
+	killProcessGroup(ex.cmd)
+	return <-exited
 }
 
 func (ex *execution) result(stopped bool, waitErr error, stderrTail string) (State, *JobError) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"robotbridge/feed"
 )
 
 // State is a job's place in its lifecycle.
@@ -74,8 +76,11 @@ type Job struct {
 
 	stopOnce sync.Once
 	stopCh   chan struct{} // closed when someone asks the job to stop
+	killOnce sync.Once
+	killCh   chan struct{} // closed when the job must end at once
 	done     chan struct{} // closed when the job reaches a terminal state
 	inbox    chan engineMessage
+	feed     *feed.Log // may be nil
 }
 
 func newJob(id string, pkg *Package, origin string, now time.Time) *Job {
@@ -84,9 +89,9 @@ func newJob(id string, pkg *Package, origin string, now time.Time) *Job {
 		Package: pkg,
 		Origin:  origin,
 		Created: now,
-		state:   Pending,
 		changed: make(chan struct{}),
 		stopCh:  make(chan struct{}),
+		killCh:  make(chan struct{}),
 		done:    make(chan struct{}),
 		inbox:   make(chan engineMessage, 64),
 	}
@@ -153,6 +158,32 @@ func (j *Job) appendLocked(u Update) {
 	}
 	close(j.changed)
 	j.changed = make(chan struct{})
+	j.publishLocked(u)
+}
+
+// publishLocked mirrors an update to the engine's feed. j.mu must be held
+// (so the feed sees each job's updates in order).
+func (j *Job) publishLocked(u Update) {
+	if j.feed == nil {
+		return
+	}
+	e := feed.Event{At: u.At, JobID: j.ID, Process: j.Package.Name, Origin: j.Origin}
+	switch u.Kind {
+	case StatusUpdate:
+		e.Type, e.Text = feed.JobStatus, u.Text
+	case EventUpdate:
+		e.Type, e.Name, e.Payload = feed.JobEvent, u.Name, u.Payload
+	case StateUpdate:
+		e.Type, e.State = feed.JobState, string(u.State)
+		if u.State.Terminal() && j.err != nil {
+			e.Error = j.err.Message
+		}
+		if u.State == Successful {
+			j.feed.Publish(feed.Event{Type: feed.JobOutput, JobID: j.ID, Process: j.Package.Name,
+				Origin: j.Origin, Output: j.output})
+		}
+	}
+	j.feed.Publish(e)
 }
 
 func (j *Job) addStatus(text string) {
@@ -248,4 +279,13 @@ func (j *Job) Result() (State, *JobError) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.state, j.err
+}
+
+// requestKill asks for an immediate end (after or instead of a stop).
+func (j *Job) requestKill() bool {
+	if !j.requestStop() && j.State().Terminal() {
+		return false
+	}
+	j.killOnce.Do(func() { close(j.killCh) })
+	return true
 }

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"robotbridge/feed"
 )
 
 // Errors callers map to answers (the bridge turns them into HTTP statuses).
@@ -24,6 +26,8 @@ type Options struct {
 	Limits Limits
 	// Retention is how long an ended job stays answerable. Zero means 10 min.
 	Retention time.Duration
+	// Feed receives every job update (nil: none).
+	Feed *feed.Log
 	// Self is the robotbridge executable that "${robotbridge}" in a command
 	// stands for. Empty means os.Executable().
 	Self string
@@ -133,6 +137,8 @@ func (r *Robot) register(req StartRequest, pkg *Package) *Job {
 		id = newID()
 	}
 	job := newJob(id, pkg, req.Origin, time.Now())
+	job.feed = r.opts.Feed
+	job.setState(Pending)
 	r.jobs[id] = job
 	return job
 }
@@ -178,6 +184,19 @@ func (r *Robot) StopJob(id string) error {
 		return err
 	}
 	if !job.requestStop() {
+		return fmt.Errorf("%w: job %s already ended as %s", ErrNotRunning, id, job.State())
+	}
+	return nil
+}
+
+// KillJob ends a job at once: its whole process group is killed without
+// the polite stop and grace period.
+func (r *Robot) KillJob(id string) error {
+	job, err := r.Job(id)
+	if err != nil {
+		return err
+	}
+	if !job.requestKill() {
 		return fmt.Errorf("%w: job %s already ended as %s", ErrNotRunning, id, job.State())
 	}
 	return nil

@@ -172,7 +172,7 @@ func TestEvents_DeliversStatusesAndEventsInOrder(t *testing.T) {
 			got = append(got, "state:"+string(u.State))
 		}
 	}
-	want := []string{"state:running",
+	want := []string{"state:pending", "state:running",
 		"status:Step 1 of 3: reading", "event:progress=33",
 		"status:Step 2 of 3: checking", "event:progress=66",
 		"status:Step 3 of 3: writing", "event:progress=100",
