@@ -33,6 +33,16 @@ type Settings struct {
 	// MaxMessageMiB caps one message from a process, output arguments
 	// included (0: 10).
 	MaxMessageMiB int `json:"maxMessageMiB,omitempty"`
+	// MaxAttendedJobs is how many attended jobs run at once (0: 1).
+	MaxAttendedJobs int `json:"maxAttendedJobs,omitempty"`
+	// RefuseWhenBusy refuses attended jobs beyond the limit instead of
+	// queueing them.
+	RefuseWhenBusy bool `json:"refuseWhenBusy,omitempty"`
+	// JobTimeoutSeconds ends jobs that run longer (0: no limit).
+	JobTimeoutSeconds int `json:"jobTimeoutSeconds,omitempty"`
+	// JobLogs keeps each job's output in logs/<job id>.log (off by
+	// default: process output may hold private data).
+	JobLogs bool `json:"jobLogs,omitempty"`
 }
 
 // DefaultDir is the config directory: os.UserConfigDir()/robotbridge.

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"robotbridge/consent"
 	"robotbridge/control"
+	"robotbridge/robot"
 )
 
 // ControlHandler serves the control API (docs/control-api.md). It is only
@@ -23,6 +25,8 @@ func (e *Engine) ControlHandler() http.Handler {
 	mux.HandleFunc("POST /v1/sites/revoke", e.revoke)
 	mux.HandleFunc("POST /v1/consent-link", e.consentLink)
 	mux.HandleFunc("GET /v1/processes", e.processes)
+	mux.HandleFunc("GET /v1/packages/problems", e.packageProblems)
+	mux.HandleFunc("POST /v1/processes/use", e.useVersion)
 	mux.HandleFunc("GET /v1/jobs", e.jobs)
 	mux.HandleFunc("POST /v1/jobs", e.runJob)
 	mux.HandleFunc("GET /v1/jobs/{id}", e.getJob)
@@ -191,14 +195,18 @@ func (e *Engine) consentLink(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// ProcessEntry is one installed process.
+// ProcessEntry is one installed process: the pinned version that runs,
+// and the other installed versions.
 type ProcessEntry struct {
 	Key         string          `json:"key"`
 	Name        string          `json:"name"`
 	Version     string          `json:"version"`
+	Versions    []string        `json:"versions"`
+	Newer       string          `json:"newerVersion,omitempty"`
 	Source      string          `json:"source"`
 	Description string          `json:"description"`
 	Inputs      []ArgumentEntry `json:"inputs"`
+	Problem     string          `json:"problem,omitempty"`
 }
 
 // ArgumentEntry is one input argument of a process's schema.
@@ -211,40 +219,92 @@ type ArgumentEntry struct {
 
 func (e *Engine) processes(w http.ResponseWriter, r *http.Request) {
 	list := []ProcessEntry{}
-	for _, p := range e.robot.Processes() {
-		entry := ProcessEntry{Key: p.Key, Name: p.Name, Version: p.Version, Source: p.Source,
-			Description: p.Description, Inputs: []ArgumentEntry{}}
-		for _, a := range p.Inputs {
-			entry.Inputs = append(entry.Inputs, ArgumentEntry(a))
-		}
-		list = append(list, entry)
+	for _, info := range e.robot.Catalog() {
+		list = append(list, processEntry(info))
 	}
 	control.WriteJSON(w, http.StatusOK, list)
+}
+
+// packageProblems lists packages of the packages folder that could not be
+// installed, with the reason.
+func (e *Engine) packageProblems(w http.ResponseWriter, r *http.Request) {
+	list := []robot.PackageProblem{}
+	if e.folder != nil {
+		list = append(list, e.folder.Problems()...)
+	}
+	control.WriteJSON(w, http.StatusOK, list)
+}
+
+func processEntry(info robot.ProcessInfo) ProcessEntry {
+	p := info.Active
+	if p == nil {
+		return ProcessEntry{Name: info.Pinned, Version: info.Pinned, Versions: info.Versions,
+			Inputs: []ArgumentEntry{}, Problem: "the pinned version " + info.Pinned +
+				" is not installed"}
+	}
+	entry := ProcessEntry{Key: p.Key, Name: p.Name, Version: p.Version,
+		Versions: info.Versions, Newer: info.Newer, Source: p.Source,
+		Description: p.Description, Inputs: []ArgumentEntry{}}
+	for _, a := range p.Inputs {
+		entry.Inputs = append(entry.Inputs, ArgumentEntry(a))
+	}
+	return entry
 }
 
 // JobEntry is one job's metadata (never its arguments or outputs).
 type JobEntry struct {
 	ID      string    `json:"id"`
 	Process string    `json:"process"`
+	Version string    `json:"version"`
 	Origin  string    `json:"origin"`
 	State   string    `json:"state"`
 	Created time.Time `json:"created"`
+	Started time.Time `json:"started,omitzero"`
+	Ended   time.Time `json:"ended,omitzero"`
 	Error   string    `json:"error,omitempty"`
 }
 
-// jobs lists jobs, newest first.
+// jobs lists jobs from the history, newest first: ?limit= (default 50)
+// and ?offset=.
 func (e *Engine) jobs(w http.ResponseWriter, r *http.Request) {
+	limit, offset := intParam(r, "limit", 50), intParam(r, "offset", 0)
 	list := []JobEntry{}
-	all := e.robot.Jobs()
-	for i := len(all) - 1; i >= 0; i-- {
-		j := all[i]
-		state, jobErr := j.Result()
-		entry := JobEntry{ID: j.ID, Process: j.Package.Name, Origin: j.Origin,
-			State: string(state), Created: j.Created}
-		if jobErr != nil {
-			entry.Error = jobErr.Message
-		}
-		list = append(list, entry)
+	for _, rec := range e.robot.History().List(offset, limit) {
+		list = append(list, JobEntry{ID: rec.ID, Process: rec.Process, Version: rec.Version,
+			Origin: rec.Origin, State: string(rec.State), Created: rec.Created,
+			Ended: rec.Ended, Error: rec.Error})
 	}
 	control.WriteJSON(w, http.StatusOK, list)
+}
+
+func intParam(r *http.Request, name string, def int) int {
+	n, err := strconv.Atoi(r.URL.Query().Get(name))
+	if err != nil || n < 0 {
+		return def
+	}
+	return n
+}
+
+// UseRequest pins a process to an installed version.
+type UseRequest struct {
+	Process string `json:"process"` // key or name
+	Version string `json:"version"`
+}
+
+func (e *Engine) useVersion(w http.ResponseWriter, r *http.Request) {
+	var req UseRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		control.WriteError(w, http.StatusBadRequest, errors.New(`send {"process", "version"}`))
+		return
+	}
+	pkg, err := e.findProcess(req.Process)
+	if err != nil {
+		control.WriteError(w, http.StatusNotFound, err)
+		return
+	}
+	if err := e.robot.Use(pkg.Key, req.Version); err != nil {
+		control.WriteError(w, http.StatusBadRequest, err)
+		return
+	}
+	control.WriteJSON(w, http.StatusOK, struct{}{})
 }

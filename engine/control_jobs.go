@@ -15,6 +15,7 @@ import (
 // RunRequest starts a job from the CLI or the desktop app.
 type RunRequest struct {
 	Process   string         `json:"process"` // key or name
+	Version   string         `json:"version"` // empty: the pinned version
 	Arguments map[string]any `json:"arguments"`
 }
 
@@ -22,18 +23,15 @@ type RunRequest struct {
 // user's own tools see output arguments while the job is in memory.
 type JobDetail struct {
 	JobEntry
-	Version string         `json:"version"`
-	Started time.Time      `json:"started,omitzero"`
-	Ended   time.Time      `json:"ended,omitzero"`
-	Output  map[string]any `json:"output,omitempty"`
+	Output map[string]any `json:"output,omitempty"`
 }
 
 func jobDetail(j *robot.Job) JobDetail {
-	snap := j.Since(1 << 62)
+	snap := j.Summary()
 	d := JobDetail{
-		JobEntry: JobEntry{ID: j.ID, Process: j.Package.Name, Origin: j.Origin,
-			State: string(snap.State), Created: j.Created},
-		Version: j.Package.Version, Started: snap.Started, Ended: snap.Ended,
+		JobEntry: JobEntry{ID: j.ID, Process: j.Package.Name, Version: j.Package.Version,
+			Origin: j.Origin, State: string(snap.State), Created: j.Created,
+			Started: snap.Started, Ended: snap.Ended},
 		Output: snap.Output,
 	}
 	if snap.Err != nil {
@@ -69,7 +67,7 @@ func (e *Engine) runJob(w http.ResponseWriter, r *http.Request) {
 		control.WriteError(w, http.StatusNotFound, err)
 		return
 	}
-	job, err := e.robot.Start(robot.StartRequest{ProcessKey: pkg.Key,
+	job, err := e.robot.Start(robot.StartRequest{ProcessKey: pkg.Key, Version: req.Version,
 		Arguments: req.Arguments, Origin: "local"})
 	if err != nil {
 		control.WriteError(w, robotStatus(err), err)

@@ -6,12 +6,11 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
+	"time"
 
 	"robotbridge/assets/samples"
 	"robotbridge/bridge"
@@ -55,10 +54,12 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	events := feed.New(4096)
-	bot, err := newRobot(settings, opts, events)
+	bot, err := newRobot(dir, settings, opts, events)
 	if err != nil {
 		return err
 	}
+	defer bot.History().Close()
+	folder := watchPackages(ctx, bot, dir, settings, opts)
 
 	listeners, err := bridge.Listen(pick(opts.Port, settings.Port, DefaultPort),
 		pickAPI(opts.APIPort, settings.APIPort))
@@ -97,7 +98,8 @@ func Run(ctx context.Context, opts Options) error {
 		listeners.Close()
 		return err
 	}
-	e := &Engine{robot: bot, gate: gate, bridge: server, listeners: listeners, feed: events}
+	e := &Engine{robot: bot, gate: gate, bridge: server, listeners: listeners, feed: events,
+		folder: folder}
 	go func() { _ = control.Serve(ctx, ctl, e.ControlHandler()) }()
 
 	announce(opts.Ready, listeners, demo, origins)
@@ -111,6 +113,7 @@ type Engine struct {
 	bridge    *bridge.Server
 	listeners *bridge.Listeners
 	feed      *feed.Log
+	folder    *robot.Folder // nil without a packages folder
 }
 
 func configDir(opts Options) (string, error) {
@@ -147,12 +150,23 @@ func allowedOrigins(s config.Settings, opts Options) ([]string, error) {
 	return append(origins, fromEnv...), nil
 }
 
-func newRobot(s config.Settings, opts Options, events *feed.Log) (*robot.Robot, error) {
+func newRobot(dir string, s config.Settings, opts Options, events *feed.Log) (*robot.Robot, error) {
 	limits := opts.ProcessLimits
 	if limits.MaxMessageBytes == 0 && s.MaxMessageMiB > 0 {
 		limits.MaxMessageBytes = s.MaxMessageMiB << 20
 	}
-	bot, err := robot.New(robot.Options{Limits: limits, Feed: events})
+	ropts := robot.Options{
+		Limits:         limits,
+		Feed:           events,
+		StateDir:       dir,
+		MaxForeground:  s.MaxAttendedJobs,
+		RefuseWhenBusy: s.RefuseWhenBusy,
+		DefaultTimeout: time.Duration(s.JobTimeoutSeconds) * time.Second,
+	}
+	if s.JobLogs {
+		ropts.JobLogDir = filepath.Join(dir, "logs")
+	}
+	bot, err := robot.New(ropts)
 	if err != nil {
 		return nil, err
 	}
@@ -161,42 +175,27 @@ func newRobot(s config.Settings, opts Options, events *feed.Log) (*robot.Robot, 
 	if err != nil {
 		return nil, fmt.Errorf("embedded samples: %w", err)
 	}
-	for _, p := range pkgs {
-		bot.Install(p)
-	}
+	bot.Install(pkgs...)
 
+	return bot, nil
+}
+
+// watchPackages keeps the packages folder installed (nil when none is
+// configured): scanned once now, then every two seconds.
+func watchPackages(ctx context.Context, bot *robot.Robot, configDir string,
+	s config.Settings, opts Options) *robot.Folder {
 	dir := opts.PackagesDir
 	if dir == "" {
 		dir = s.PackagesDir
 	}
-	if dir != "" {
-		installFolder(bot, dir)
+	if dir == "" {
+		return nil
 	}
-	return bot, nil
-}
-
-// installFolder installs every package folder under dir. A broken package
-// is reported and skipped; the others still install.
-func installFolder(bot *robot.Robot, dir string) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		slog.Warn("engine: cannot read packages folder", "dir", dir, "err", err)
-		return
-	}
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		pkg, err := robot.LoadPackageDir(filepath.Join(dir, e.Name()), "folder")
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			slog.Warn("engine: skipped a broken package", "err", err)
-			continue
-		}
-		bot.Install(pkg)
-	}
+	folder := &robot.Folder{Dir: dir, Robot: bot,
+		CacheDir: filepath.Join(configDir, "cache", "packages")}
+	folder.Scan()
+	go folder.Watch(ctx, 2*time.Second)
+	return folder
 }
 
 func pick(flag, setting, def int) int {

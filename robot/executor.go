@@ -56,11 +56,21 @@ type engineMessage struct {
 	Payload   json.RawMessage `json:"payload,omitempty"`
 }
 
+// runSettings are the per-job choices of the robot.
+type runSettings struct {
+	limits  Limits
+	timeout time.Duration // zero: none
+	logDir  string        // "": no job log
+}
+
 // execution is the engine's side of one running child process.
 type execution struct {
-	job    *Job
-	cmd    *exec.Cmd
-	limits Limits
+	job      *Job
+	cmd      *exec.Cmd
+	limits   Limits
+	settings runSettings
+	onEnd    func()
+	log      *jobLog // nil when job logs are off
 
 	// written only by the stdout reader, read after it finished:
 	output    map[string]any
@@ -71,17 +81,17 @@ type execution struct {
 // run starts the job's process and follows it to the end. It returns
 // once the process has started (or failed to); the rest happens in the
 // background and ends with job.finish.
-func run(job *Job, args map[string]any, self string, limits Limits) *execution {
-	ex := &execution{job: job, limits: limits}
+func run(job *Job, args map[string]any, self string, s runSettings, onEnd func()) {
+	ex := &execution{job: job, limits: s.limits, settings: s, onEnd: onEnd}
 
 	job.inbox <- engineMessage{Type: "input", JobID: job.ID, Arguments: args}
 	if err := ex.start(self); err != nil {
+		ex.log.Close()
 		job.finish(Faulted, nil, &JobError{Message: err.Error(), Type: "StartFailed"})
-		return ex
+		onEnd()
+		return
 	}
-
 	job.setState(Running)
-	return ex
 }
 
 func (ex *execution) start(self string) error {
@@ -99,10 +109,18 @@ func (ex *execution) start(self string) error {
 	if err != nil {
 		return fmt.Errorf("cannot start process %q: %w", pkg.Name, err)
 	}
-	cmd.Stdout = &lineWriter{max: ex.limits.maxMessage(), onLine: ex.handleLine,
+	lines := &lineWriter{max: ex.limits.maxMessage(), onLine: ex.handleLine,
 		onTooLong: ex.messageTooLong}
 	stderr := &tailBuffer{max: 4096}
-	cmd.Stderr = stderr
+	cmd.Stdout, cmd.Stderr = lines, stderr
+	if ex.settings.logDir != "" {
+		log, err := openJobLog(ex.settings.logDir, ex.job.ID)
+		if err != nil {
+			return err
+		}
+		ex.log = log
+		cmd.Stdout, cmd.Stderr = io.MultiWriter(lines, log), io.MultiWriter(stderr, log)
+	}
 	// A process may leave children that keep its stdout open; do not wait
 	// for them forever once the process itself has exited.
 	cmd.WaitDelay = time.Second
@@ -195,12 +213,22 @@ func (ex *execution) wait(stderr *tailBuffer) {
 	exited := make(chan error, 1)
 	go func() { exited <- ex.cmd.Wait() }()
 
+	var timeout <-chan time.Time
+	if ex.settings.timeout > 0 {
+		timer := time.NewTimer(ex.settings.timeout)
+		defer timer.Stop()
+		timeout = timer.C
+	}
+
 	var waitErr error
-	stopped := false
+	stopped, timedOut := false, false
 	select {
 	case waitErr = <-exited:
 	case <-ex.job.stopCh:
 		stopped = true
+		waitErr = ex.stopProcess(exited)
+	case <-timeout:
+		timedOut = true
 		waitErr = ex.stopProcess(exited)
 	}
 	killProcessGroup(ex.cmd) // children the process left behind
@@ -209,7 +237,14 @@ func (ex *execution) wait(stderr *tailBuffer) {
 	}
 
 	state, jobErr := ex.result(stopped, waitErr, stderr.String())
+	if timedOut {
+		state, jobErr = Faulted, &JobError{Type: "Timeout", Message: fmt.Sprintf(
+			"the job ran longer than its time limit of %s and was stopped",
+			ex.settings.timeout)}
+	}
+	ex.log.Close()
 	ex.job.finish(state, ex.output, jobErr)
+	ex.onEnd()
 }
 
 // stopProcess asks politely (a stop message and a signal to the whole

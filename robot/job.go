@@ -2,6 +2,7 @@ package robot
 
 import (
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -22,7 +23,7 @@ const (
 
 // Terminal reports whether the job has ended.
 func (s State) Terminal() bool {
-	return s == Successful || s == Faulted || s == Stopped
+	return s == Successful || s == Faulted || s == Stopped || s == Unknown
 }
 
 // UpdateKind says what an Update carries.
@@ -139,6 +140,9 @@ func (j *Job) Since(cursor int) Snapshot {
 	}
 }
 
+// Summary is a snapshot without updates: state, times, output, error.
+func (j *Job) Summary() Snapshot { return j.Since(math.MaxInt) }
+
 // State returns the job's current state.
 func (j *Job) State() State {
 	j.mu.Lock()
@@ -207,7 +211,7 @@ func (j *Job) setState(s State) bool {
 }
 
 func (j *Job) setStateLocked(s State) bool {
-	if j.state.Terminal() || j.state == s {
+	if j.state.Terminal() || j.state == s || (j.state == Stopping && s == Running) {
 		return false
 	}
 	now := time.Now()
@@ -281,7 +285,8 @@ func (j *Job) Result() (State, *JobError) {
 	return j.state, j.err
 }
 
-// requestKill asks for an immediate end (after or instead of a stop).
+// requestKill asks for an immediate end. It reports whether the job was
+// still executing.
 func (j *Job) requestKill() bool {
 	if !j.requestStop() && j.State().Terminal() {
 		return false

@@ -7,48 +7,55 @@ import (
 )
 
 // lineWriter splits a process's stdout into lines and hands each to
-// onLine. A line longer than max is never buffered whole: onTooLong is
-// called once and everything after it is discarded.
+// onLine, buffering at most max bytes. A longer line is never held whole:
+// if it is a protocol message (it starts with '{') onTooLong is called
+// and everything after it is discarded; any other long line is ordinary
+// output and is skipped up to its end.
 type lineWriter struct {
 	max       int
 	onLine    func([]byte)
 	onTooLong func()
 
 	buf      []byte
-	tooLong  bool
-	overflow bool
+	skipping bool // inside an over-long plain line
+	overflow bool // a message was too long: discard the rest
 }
 
 func (w *lineWriter) Write(p []byte) (int, error) {
 	n := len(p)
-	if w.overflow {
-		return n, nil
-	}
-	for len(p) > 0 {
+	for len(p) > 0 && !w.overflow {
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
 			w.appendPart(p)
 			break
 		}
 		w.appendPart(p[:i])
-		if w.overflow {
-			break
+		if !w.skipping && !w.overflow {
+			w.onLine(w.buf)
 		}
-		w.onLine(w.buf)
-		w.buf = w.buf[:0]
+		w.buf, w.skipping = w.buf[:0], false
 		p = p[i+1:]
 	}
 	return n, nil
 }
 
 func (w *lineWriter) appendPart(p []byte) {
-	if len(w.buf)+len(p) > w.max {
-		w.overflow = true
-		w.buf = nil
-		w.onTooLong()
+	if w.skipping || w.overflow {
 		return
 	}
-	w.buf = append(w.buf, p...)
+	if len(w.buf)+len(p) <= w.max {
+		w.buf = append(w.buf, p...)
+		return
+	}
+
+	head := bytes.TrimLeft(append(w.buf, p...), " \t\r")
+	if len(head) > 0 && head[0] == '{' {
+		w.overflow = true
+		w.onTooLong()
+	} else {
+		w.skipping = true
+	}
+	w.buf = w.buf[:0]
 }
 
 // tailBuffer keeps the last max bytes written to it: enough of a

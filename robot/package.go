@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // SelfExecutable is the placeholder a command may use for the robotbridge
@@ -38,6 +39,12 @@ type Package struct {
 	// AcceptsExtraArguments lets a process take input arguments its schema
 	// does not declare (the echo sample uses it); others refuse them.
 	AcceptsExtraArguments bool
+	// Foreground marks attended processes that need the user's desktop
+	// (Studio's runtimeOptions.requiresUserInteraction, true by default);
+	// only a limited number run at once.
+	Foreground bool
+	// Timeout ends a job that runs longer (zero: the robot's default).
+	Timeout time.Duration
 }
 
 // Argument is one typed entry-point argument.
@@ -58,6 +65,10 @@ type projectFile struct {
 	EntryPoints    []entryPoint `json:"entryPoints"`
 	Command        []string     `json:"command"`
 	AcceptsExtra   bool         `json:"acceptsExtraArguments"`
+	TimeoutSeconds float64      `json:"timeoutSeconds"`
+	RuntimeOptions struct {
+		RequiresUserInteraction *bool `json:"requiresUserInteraction"`
+	} `json:"runtimeOptions"`
 }
 
 type entryPoint struct {
@@ -84,6 +95,12 @@ func ParseProject(data []byte, source string) (*Package, error) {
 	if strings.TrimSpace(pf.Name) == "" {
 		return nil, errors.New(`project.json has no "name"`)
 	}
+	if pf.ProjectVersion == "" {
+		pf.ProjectVersion = "0.0.0"
+	}
+	if pf.TimeoutSeconds < 0 {
+		return nil, fmt.Errorf(`project.json of %q: "timeoutSeconds" must not be negative`, pf.Name)
+	}
 	if len(pf.Command) == 0 || strings.TrimSpace(pf.Command[0]) == "" {
 		return nil, fmt.Errorf(`project.json of %q has no "command" to run the process`, pf.Name)
 	}
@@ -96,6 +113,11 @@ func ParseProject(data []byte, source string) (*Package, error) {
 		Source:                source,
 		Command:               pf.Command,
 		AcceptsExtraArguments: pf.AcceptsExtra,
+		Foreground:            true,
+		Timeout:               time.Duration(pf.TimeoutSeconds * float64(time.Second)),
+	}
+	if ui := pf.RuntimeOptions.RequiresUserInteraction; ui != nil {
+		pkg.Foreground = *ui
 	}
 	ep := pickEntryPoint(pf)
 	if ep != nil {
