@@ -47,6 +47,14 @@ func testProcess(mode string) int {
 	case "crash": // exits non-zero with a reason on stderr only
 		fmt.Fprintln(os.Stderr, "disk on fire")
 		return 3
+	case "flood": // 64 MiB of plain output, some of it in one huge line
+		line := strings.Repeat("x", 1<<20)
+		for i := 0; i < 48; i++ {
+			fmt.Println(line)
+		}
+		fmt.Println(strings.Repeat("y", 16<<20))
+		fmt.Println(`{"type":"output","arguments":{"ok":true}}`)
+		return 0
 	case "chatty": // plain output mixed with protocol lines
 		s, _ := process.Open(os.Stdin, os.Stdout)
 		fmt.Println("hello, this is not JSON")
