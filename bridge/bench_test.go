@@ -27,8 +27,12 @@ import (
 // benchOrigin is the pre-approved origin every benchmark request carries.
 const benchOrigin = "http://127.0.0.1:9999"
 
-// benchChildEnv switches the test binary into the helper child mode.
-const benchChildEnv = "ROBOTBRIDGE_BENCH_CHILD"
+// benchChildEnv switches the test binary into the helper child mode, and
+// benchChildRun selects the helper when the binary runs as the child.
+const (
+	benchChildEnv = "ROBOTBRIDGE_BENCH_CHILD"
+	benchChildRun = "-test.run=^TestBenchChild$"
+)
 
 // TestBenchChild is not a test: it is the body of the child process the
 // benchmark's job runs (the test binary re-executed, as os/exec's tests
@@ -58,8 +62,12 @@ type endpoint struct {
 func BenchmarkRequest(b *testing.B) {
 	client, endpoints := benchEndpoints(b)
 	for _, ep := range endpoints {
-		b.Run(ep.name+"/bridge", func(b *testing.B) { benchGet(b, client, ep.bridge, ep.path) })
-		b.Run(ep.name+"/bare", func(b *testing.B) { benchGet(b, client, ep.bare, ep.path) })
+		b.Run(ep.name+"/bridge", func(b *testing.B) {
+			benchGet(b, client, ep.bridge, ep.path)
+		})
+		b.Run(ep.name+"/bare", func(b *testing.B) {
+			benchGet(b, client, ep.bare, ep.path)
+		})
 	}
 }
 
@@ -165,7 +173,7 @@ func finishedJob(b *testing.B, r *robot.Robot) string {
 	b.Helper()
 	pkg := &robot.Package{
 		Key: "bench-echo", Name: "bench-echo", Source: "bench",
-		Command:               []string{robot.SelfExecutable, "-test.run=^TestBenchChild$"},
+		Command:               []string{robot.SelfExecutable, benchChildRun},
 		AcceptsExtraArguments: true,
 	}
 	r.Install(pkg)
@@ -228,10 +236,11 @@ func serveBare(b *testing.B, body []byte, ctype string) target {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	answer := func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", ctype)
 		_, _ = w.Write(body)
-	})}
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(answer)}
 	go func() { _ = srv.Serve(ln) }()
 	b.Cleanup(func() { _ = srv.Close() })
 	return loopbackTarget(ln.Addr().(*net.TCPAddr).Port)

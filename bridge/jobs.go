@@ -282,8 +282,7 @@ func (s *Server) jobStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	hold := time.NewTimer(s.cfg.HoldTimeout)
-	defer hold.Stop()
+	var hold <-chan time.Time // started on the first wait only
 	for {
 		snap := s.claimUpdates(job)
 		answer := statusAnswer(snap)
@@ -291,10 +290,15 @@ func (s *Server) jobStatus(w http.ResponseWriter, r *http.Request) {
 			writeResponse(w, answer)
 			return
 		}
+		if hold == nil {
+			timer := time.NewTimer(s.cfg.HoldTimeout)
+			defer timer.Stop()
+			hold = timer.C
+		}
 
 		select {
 		case <-snap.Changed:
-		case <-hold.C:
+		case <-hold:
 			writeResponse(w, answer)
 			return
 		case <-r.Context().Done():

@@ -185,6 +185,11 @@ func (g *Gate) Check(req Request) Decision {
 		return refuse("requests without an Origin header are not served; " +
 			"call the robot from a web page")
 	}
+	// Browsers send origins already normalized; an exact pre-approved match
+	// skips parsing on the hot path.
+	if g.preApproved[req.Origin] && req.Token == "" {
+		return Decision{Verdict: Allow, PreApproved: true}
+	}
 	origin, err := NormalizeOrigin(req.Origin)
 	if err != nil {
 		return refuse("this page's origin (" + req.Origin + ") can never be approved; " +

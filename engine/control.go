@@ -42,6 +42,9 @@ type Status struct {
 	LastContact   *ContactInfo   `json:"lastContact,omitempty"`
 	Pending       int            `json:"pendingConsents"`
 	Jobs          map[string]int `json:"jobs"`
+	// LastEvent is the newest event's seq: follow from here with
+	// /v1/events?after=LastEvent to see only what happens next.
+	LastEvent uint64 `json:"lastEvent"`
 }
 
 // ContactInfo is the last browser contact.
@@ -57,6 +60,7 @@ func (e *Engine) status(w http.ResponseWriter, r *http.Request) {
 		APIPort:       e.listeners.APIPort(),
 		Pending:       len(e.gate.PendingRequests()),
 		Jobs:          map[string]int{},
+		LastEvent:     e.feed.Last(),
 	}
 	if c := e.bridge.LastContact(); !c.At.IsZero() {
 		st.LastContact = &ContactInfo{Origin: c.Origin, At: c.At,

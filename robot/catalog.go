@@ -111,13 +111,17 @@ func (r *Robot) Use(key, version string) error {
 }
 
 // Processes lists the runnable (active) package of each process by name.
+// It is on the bridge's hot path, so it skips Catalog's version sorting.
 func (r *Robot) Processes() []*Package {
-	var list []*Package
-	for _, info := range r.Catalog() {
-		if info.Active != nil {
-			list = append(list, info.Active)
+	r.mu.Lock()
+	list := make([]*Package, 0, len(r.packages))
+	for _, p := range r.packages {
+		if pkg := p.versions[p.active]; pkg != nil {
+			list = append(list, pkg)
 		}
 	}
+	r.mu.Unlock()
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 	return list
 }
 

@@ -18,6 +18,8 @@ JOBS=100
 WORK=$(mktemp -d)
 ENGINE_PIDS=()
 
+# ENGINE_PIDS holds the engines still to be reaped; a pid leaves the list
+# as soon as it is waited for, so cleanup never signals a reused pid.
 cleanup() {
 	for pid in "${ENGINE_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null || true
@@ -26,6 +28,17 @@ cleanup() {
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
+
+# reap PID [SIGNAL] stops one engine this script started and waits for it.
+reap() {
+	kill "-${2:-TERM}" "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+	local kept=() p
+	for p in "${ENGINE_PIDS[@]}"; do
+		[[ $p == "$1" ]] || kept+=("$p")
+	done
+	ENGINE_PIDS=("${kept[@]}")
+}
 
 [[ -x $BIN ]] || { echo "bench: $BIN not found; run 'make bench'" >&2; exit 1; }
 
@@ -41,7 +54,9 @@ run_go_benchmarks() {
 # benchmark NAME (the -N GOMAXPROCS suffix is ignored).
 metric() {
 	awk -v n="$1" -v u="$2" '
-		$1 ~ "^" n "(-[0-9]+)?$" { for (i = 2; i <= NF; i++) if ($i == u) { print $(i-1); exit } }
+		$1 ~ "^" n "(-[0-9]+)?$" {
+			for (i = 2; i <= NF; i++) if ($i == u) { print $(i - 1); exit }
+		}
 	' "$WORK/bench.txt"
 }
 
@@ -56,7 +71,9 @@ free_port() {
 	for _ in $(seq 50); do
 		port=$((20000 + RANDOM % 30000))
 		hex=$(printf '%04X' "$port")
-		if ! awk -v h=":$hex" 'NR > 1 && $4 == "0A" && substr($2, length($2) - 4) == h { f = 1 }
+		# field 2 is the local address (hex port last), 4 the state (0A: listen)
+		if ! awk -v h=":$hex" '
+			NR > 1 && $4 == "0A" && substr($2, length($2) - 4) == h { f = 1 }
 			END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null; then
 			echo "$port"
 			return
@@ -78,9 +95,11 @@ start_engine() {
 		PID=$!
 		ENGINE_PIDS+=("$PID")
 		if wait_ready "$log"; then
-			API=http://127.0.0.1:$(grep -o 'API on http://localhost:[0-9]*' "$log" | cut -d: -f3)
+			API=$(grep -o 'API on http://localhost:[0-9]*' "$log" | cut -d: -f3)
+			API=http://127.0.0.1:$API
 			return
 		fi
+		reap "$PID"
 	done
 	echo "bench: the engine did not start:" >&2
 	cat "$log" >&2
@@ -175,17 +194,17 @@ wait_fds() {
 # quit_with_dump stops PID with SIGQUIT, which makes the Go runtime dump
 # every goroutine into its log. It must run in this shell, not in $(...):
 # only the parent can wait for the engine.
-quit_with_dump() {
-	kill -QUIT "$PID"
-	wait "$PID" 2>/dev/null || true
-}
+quit_with_dump() { reap "$PID" QUIT; }
 
 # goroutines LOG prints the goroutines of a dump: all, then the engine's
 # own (those with a frame in robotbridge, net/http, os/exec or os/signal;
 # the rest are the runtime's, whose number varies with GC activity).
 goroutines() {
 	awk 'BEGIN { RS = "" }
-		/^goroutine [0-9]+ / { all++; if (/robotbridge\/|net\/http|os\/exec|os\/signal/) own++ }
+		/^goroutine [0-9]+ / {
+			all++
+			if (/robotbridge\/|net\/http|os\/exec|os\/signal/) own++
+		}
 		END { print all + 0, own + 0 }' "$1"
 }
 
@@ -235,29 +254,42 @@ wait_jobs() {
 
 # ---- summary -------------------------------------------------------------------
 
+# job_overhead NAME LABEL NOTE prints robot minus bare for a job benchmark:
+# paired first, then the separate runs.
+job_overhead() {
+	local over r x s1 s0
+	over=$(metric "BenchmarkJobPaired/$1" overhead-ns)
+	r=$(metric "BenchmarkJobPaired/$1" robot-p50-ns)
+	x=$(metric "BenchmarkJobPaired/$1" bare-p50-ns)
+	s1=$(metric "BenchmarkJob$1/robot" p50-ns)
+	s0=$(metric "BenchmarkJob$1/bare" p50-ns)
+	printf '%-36s %s ms paired (robot %s, bare %s); %s ms separate%s\n' "$2" \
+		"$(calc "$over / 1e6")" "$(calc "$r / 1e6")" "$(calc "$x / 1e6")" \
+		"$(calc "($s1 - $s0) / 1e6")" "$3"
+}
+
 summary() {
 	echo
 	echo "== summary (this run; targets are reported, not enforced) =="
-	local ep sep pair b50 x50 s0 s1 r0 r1
+	local ep sep pair b50 x50
 	for ep in RobotProcesses JobStatus; do
 		b50=$(metric "BenchmarkRequest/$ep/bridge" p50-ns)
 		x50=$(metric "BenchmarkRequest/$ep/bare" p50-ns)
 		sep=$(calc "$b50 / $x50")
 		pair=$(calc "$(metric "BenchmarkRequestPaired/$ep" p50-ratio)")
-		printf '%-36s %s (paired), %s (separate): bridge %s us, bare %s us  [target <= 1.5]\n' \
+		printf '%-36s %s (paired), %s (separate): bridge %s us, bare %s us' \
 			"bridge p50 / bare p50, $ep" "$pair" "$sep" \
 			"$(calc "$b50 / 1000")" "$(calc "$x50 / 1000")"
+		echo '  [target <= 1.5]'
 	done
-	s1=$(metric BenchmarkJobStart/robot p50-ns)
-	s0=$(metric BenchmarkJobStart/bare p50-ns)
-	r1=$(metric BenchmarkJobRoundTrip/robot p50-ns)
-	r0=$(metric BenchmarkJobRoundTrip/bare p50-ns)
-	printf '%-36s %s ms (robot %s ms, bare %s ms)  [target < 5 ms]\n' \
-		"job start overhead, p50" "$(calc "($s1 - $s0) / 1e6")" \
-		"$(calc "$s1 / 1e6")" "$(calc "$s0 / 1e6")"
-	printf '%-36s %s ms (robot %s ms, bare %s ms)\n' \
-		"job round-trip overhead, p50" "$(calc "($r1 - $r0) / 1e6")" \
-		"$(calc "$r1 / 1e6")" "$(calc "$r0 / 1e6")"
+	for ep in RobotProcesses JobStatus; do
+		b50=$(metric "BenchmarkHandler/$ep/bridge" ns/op)
+		x50=$(metric "BenchmarkHandler/$ep/bare" ns/op)
+		printf '%-36s +%s us per request (no socket)\n' "bridge handler CPU, $ep" \
+			"$(calc "($b50 - $x50) / 1000")"
+	done
+	job_overhead Start "job start overhead, p50" '  [target < 5 ms]'
+	job_overhead RoundTrip "job round-trip overhead, p50" ''
 	printf '%-36s %s MB  [target < 25 MB]\n' "engine idle RSS" "$(calc "$IDLE_RSS_KB / 1024")"
 	printf '%-36s %s  [target ~0]\n' "engine idle CPU ticks in 5 s" "$IDLE_TICKS"
 	printf '%-36s %s/%s ok in %s ms; fds %s -> %s; zombies %s; goroutines %s (fresh %s)\n' \

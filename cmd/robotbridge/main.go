@@ -23,6 +23,9 @@ const usage = `robotbridge: a local robot bridge for RobotJS web pages
 Usage:
   robotbridge serve [flags]        run the engine without GUI (see -h)
   robotbridge status               is the engine running; last browser contact
+  robotbridge processes            installed processes ("processes use NAME VERSION" pins one)
+  robotbridge run PROCESS [JSON]   run a process and follow it to its end
+  robotbridge jobs [--follow]      job history; stop|kill JOB; --follow streams events
   robotbridge sites COMMAND        approve, deny, list and revoke sites
   robotbridge consent URL          handle a uipath-web:// consent link
   robotbridge protocol install     register robotbridge for uipath-web:// links
@@ -49,6 +52,12 @@ func main() {
 		err = serve(args)
 	case "status":
 		err = status(args)
+	case "processes":
+		err = processes(args)
+	case "run":
+		err = run(args)
+	case "jobs":
+		err = jobs(args)
 	case "sites":
 		err = sites(args)
 	case "consent":
