@@ -17,7 +17,7 @@ build:
 
 run: build
 	@echo "Open the demo page printed below; Ctrl-C stops the engine."
-	./$(BIN) serve --demo $(DEMO_ADDR) --log-level info
+	./$(BIN) serve --demo $(DEMO_ADDR) --packages examples/packages --log-level info
 
 test: vet unit e2e
 

@@ -76,7 +76,8 @@ before(async () => {
   // the first is approved.
   allowedSite = await servePages(routes);
   otherSite = await servePages(routes);
-  engine = await startEngine(['--allow-origin', allowedSite.origin]);
+  engine = await startEngine(['--allow-origin', allowedSite.origin,
+    '--packages', new URL('../../examples/packages', import.meta.url).pathname]);
   browser = await launchBrowser();
 });
 
@@ -342,4 +343,22 @@ test('a site that is not approved gets no process list', async (t) => {
   for (const name of SAMPLES) assert.ok(!direct.body.includes(name), `body leaks ${name}: ${direct.body}`);
   assert.doesNotThrow(() => JSON.parse(direct.body), 'error body is not JSON');
   assert.deepEqual(pageErrors, []);
+});
+
+test('a process written in Python runs through the SDK', async (t) => {
+  const { page, pageErrors } = await openPage(t, allowedSite);
+  const run = await runToEnd(page, 'greeter-python', { name: 'Zoë', times: 2 });
+
+  assert.equal(run.error, undefined, `greeter-python failed: ${JSON.stringify(run.error)}`);
+  assert.equal(run.output.greeting, 'Hello, Zoë!, Hello, Zoë!');
+  assert.match(run.output.language, /^Python 3\./);
+  assert.deepEqual(run.statuses, ['Greeting 1 of 2', 'Greeting 2 of 2']);
+  assert.deepEqual(run.events.map((e) => [e.name, e.payload]), [['greeted', '1'], ['greeted', '2']]);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('a wrong argument type for the Python process is refused before it runs', async (t) => {
+  const { page } = await openPage(t, allowedSite);
+  const run = await runToEnd(page, 'greeter-python', { name: 'x', times: 'twice' });
+  assert.match(String(run.error?.message ?? run.error), /^400 - input argument "times": must be a whole number/);
 });
