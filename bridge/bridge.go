@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"robotbridge/consent"
+	"robotbridge/feed"
 	"robotbridge/robot"
 )
 
@@ -31,6 +32,11 @@ type Config struct {
 	HoldTimeout time.Duration
 	// MaxBodyBytes caps request bodies. Zero means 1 MiB.
 	MaxBodyBytes int64
+	// Feed, when set, enables the websocket event stream (/events).
+	Feed *feed.Log
+	// StreamWriteTimeout drops a stream client that does not take an
+	// event within this time. Zero means 10 s.
+	StreamWriteTimeout time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -39,6 +45,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 1 << 20
+	}
+	if c.StreamWriteTimeout <= 0 {
+		c.StreamWriteTimeout = 10 * time.Second
 	}
 	return c
 }
@@ -111,8 +120,15 @@ func (s *Server) APIHandler() http.Handler {
 	mux.HandleFunc("/InstallProcess", only("GET", s.installProcess))
 	mux.HandleFunc("/SendClientMessage", only("POST", s.sendClientMessage))
 	mux.HandleFunc("/health", only("GET", s.health))
+	public := map[string]bool{"/health": true}
+	if s.cfg.Feed != nil {
+		// The stream authorises its upgrade itself (tokens come as a
+		// subprotocol, not as a header).
+		mux.HandleFunc("/events", only("GET", s.eventStream))
+		public["/events"] = true
+	}
 	mux.HandleFunc("/", notFound)
-	return s.guard(mux, map[string]bool{"/health": true}, apiRole)
+	return s.guard(mux, public, apiRole)
 }
 
 // only restricts a route to one method with a JSON answer; ServeMux's own
@@ -141,7 +157,11 @@ type portAnswer struct {
 }
 
 func (s *Server) getPort(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, portAnswer{Port: s.apiPort, ServerFeatures: serverFeatures})
+	features := serverFeatures
+	if s.cfg.Feed != nil {
+		features = append(features[:len(features):len(features)], streamFeature)
+	}
+	writeJSON(w, http.StatusOK, portAnswer{Port: s.apiPort, ServerFeatures: features})
 }
 
 type healthAnswer struct {

@@ -44,7 +44,7 @@ func newFixture(t *testing.T, cfg bridge.Config) *fixture {
 
 func newFixtureWithGate(t *testing.T, cfg bridge.Config, gate bridge.Authorizer) *fixture {
 	t.Helper()
-	r, err := robot.New(robot.Options{Self: os.Args[0]})
+	r, err := robot.New(robot.Options{Self: os.Args[0], Feed: cfg.Feed})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func Run(ctx context.Context, opts Options) error {
 		listeners.Close()
 		return err
 	}
-	server := bridge.New(bridge.Config{}, bot, gate)
+	server := bridge.New(bridge.Config{Feed: events}, bot, gate)
 
 	ctl, err := control.Listen(control.SocketPath(dir))
 	if err != nil {
