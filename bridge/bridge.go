@@ -9,6 +9,7 @@ package bridge
 import (
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"robotbridge/consent"
@@ -59,6 +60,7 @@ type Server struct {
 	auth  Authorizer
 
 	apiPort int // set by Listen (or SetAPIPort in tests) before serving
+	streams atomic.Int64 // connected event stream clients
 
 	mu sync.Mutex
 	// guarded by mu:

@@ -34,6 +34,7 @@ type fixture struct {
 	api       *httptest.Server
 	discovery *httptest.Server
 	robot     *robot.Robot
+	bridge    *bridge.Server
 	keys      map[string]string // sample name -> key
 }
 
@@ -59,7 +60,7 @@ func newFixtureWithGate(t *testing.T, cfg bridge.Config, gate bridge.Authorizer)
 	}
 
 	b := bridge.New(cfg, r, gate)
-	f := &fixture{t: t, robot: r, keys: keys}
+	f := &fixture{t: t, robot: r, bridge: b, keys: keys}
 	f.api = httptest.NewServer(b.APIHandler())
 	f.discovery = httptest.NewServer(b.DiscoveryHandler())
 	b.SetAPIPort(port(f.api.URL))

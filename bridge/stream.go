@@ -68,9 +68,14 @@ func (s *Server) eventStream(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &streamClient{s: s, conn: conn, origin: origin, replies: make(chan any, 16),
 		jobs: map[string]bool{}, wake: make(chan struct{}, 1)}
+	s.streams.Add(1)
+	defer s.streams.Add(-1)
 	go c.readLoop()
 	c.writeLoop()
 }
+
+// StreamClients is how many event stream clients are connected.
+func (s *Server) StreamClients() int { return int(s.streams.Load()) }
 
 func tokenFrom(protocols []string) string {
 	for _, p := range protocols {
@@ -246,7 +251,7 @@ func (c *streamClient) sendPending() (<-chan struct{}, bool) {
 			return nil, false
 		}
 		for _, e := range batch.Events {
-			if c.wants(e) && !c.write(e) {
+			if c.wants(e) && !c.writeRaw(e.JSON) {
 				return nil, false
 			}
 		}
@@ -278,6 +283,15 @@ func (c *streamClient) wants(e feed.Event) bool {
 func (c *streamClient) write(v any) bool {
 	_ = c.conn.SetWriteDeadline(time.Now().Add(c.s.cfg.StreamWriteTimeout))
 	if err := c.conn.WriteJSON(v); err != nil {
+		slog.Debug("bridge: event stream client dropped", "origin", c.origin, "err", err)
+		return false
+	}
+	return true
+}
+
+func (c *streamClient) writeRaw(data []byte) bool {
+	_ = c.conn.SetWriteDeadline(time.Now().Add(c.s.cfg.StreamWriteTimeout))
+	if err := c.conn.WriteMessage(websocket.TextMessage, data); err != nil {
 		slog.Debug("bridge: event stream client dropped", "origin", c.origin, "err", err)
 		return false
 	}

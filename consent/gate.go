@@ -248,7 +248,10 @@ func (g *Gate) checkCodeLocked(origin string, req Request, now time.Time) (Decis
 		case p.state == approved:
 			return Decision{Verdict: Allow}, nil
 		case p.Err != "":
-			return Decision{Verdict: Broken, Reason: p.Err}, nil
+			// The approver sees the details (p.Err, with paths that could
+			// contain "403"); the page gets a text without numbers.
+			return Decision{Verdict: Broken, Reason: "the approval could not be saved " +
+				"on this computer; robotbridge shows why; approve again once it is fixed"}, nil
 		}
 		return needConsent(origin), nil
 	}
@@ -297,11 +300,12 @@ func refuse(reason string) Decision {
 }
 
 // needConsent's text must never contain "403": the SDK stops its consent
-// poll on any message that does.
-func needConsent(origin string) Decision {
-	return Decision{Verdict: NeedConsent, Reason: "Consent required: " + origin +
-		" is not approved to use the robot on this computer; approve it in " +
-		"robotbridge when asked (the page shows a code to compare)"}
+// poll on any message that does. So it names no origin (an origin such as
+// http://127.0.0.1:40300 would contain it) and no number at all.
+func needConsent(string) Decision {
+	return Decision{Verdict: NeedConsent, Reason: "Consent required: this site is " +
+		"not approved to use the robot on this computer; approve it in robotbridge " +
+		"when asked (the page shows a code to compare)"}
 }
 
 // PendingRequests lists the waiting consent requests, oldest first.

@@ -132,7 +132,8 @@ func TestConsent_StoreFailure_SurfacesError(t *testing.T) {
 		t.Fatalf("approve with a failing store: %v", err)
 	}
 	d := g.Check(Request{Origin: site, ConsentCode: "444444", Discovery: true})
-	if d.Verdict != Broken || !strings.Contains(d.Reason, "could not be saved") {
+	if d.Verdict != Broken || !strings.Contains(d.Reason, "could not be saved") ||
+		!strings.Contains(g.PendingRequests()[0].Err, "disk full") {
 		t.Fatalf("the page's poll must see the failure: %+v", d)
 	}
 	if strings.Contains(d.Reason, "403") {
@@ -260,5 +261,21 @@ func TestOpen_BrokenSitesFileIsNamedAndLeftAlone(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(path); string(data) != `{"version":1,"sites":[` {
 		t.Fatal("the broken file was changed")
+	}
+}
+
+// Found by the consent e2e test: the SDK stops its consent poll on any
+// error text containing "403", so a 401's reason must never contain it,
+// whatever the origin looks like.
+func TestConsent_NeedConsentTextNeverContains403(t *testing.T) {
+	g := openGate(t, "", &clock{time.Now()}, nil)
+	for _, origin := range []string{"http://127.0.0.1:40300", "https://app403.example.com",
+		"http://localhost:4030"} {
+		for _, code := range []string{"", "403403", "140300"} {
+			d := g.Check(Request{Origin: origin, ConsentCode: code, Discovery: true})
+			if d.Verdict == NeedConsent && strings.Contains(d.Reason, "403") {
+				t.Fatalf("origin %s code %q: reason %q", origin, code, d.Reason)
+			}
+		}
 	}
 }

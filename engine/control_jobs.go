@@ -134,7 +134,7 @@ func (e *Engine) events(w http.ResponseWriter, r *http.Request) {
 			_ = enc.Encode(feed.Event{V: feed.SchemaVersion, Type: "resync", Seq: after})
 		}
 		for _, ev := range b.Events {
-			if enc.Encode(ev) != nil {
+			if _, err := w.Write(append(ev.JSON, '\n')); err != nil {
 				return
 			}
 		}

@@ -6,6 +6,7 @@
 package feed
 
 import (
+	"encoding/json"
 	"sync"
 	"time"
 )
@@ -39,6 +40,10 @@ type Event struct {
 	Output  map[string]any `json:"output,omitempty"`
 	Error   string         `json:"error,omitempty"`
 	Code    string         `json:"code,omitempty"`
+
+	// JSON is the event encoded once at publish time, so fanning it out
+	// to many readers costs no encoding per reader.
+	JSON []byte `json:"-"`
 }
 
 // Log is the ring. The zero value is not usable; call New.
@@ -66,6 +71,7 @@ func (l *Log) Publish(e Event) {
 	if e.At.IsZero() {
 		e.At = time.Now()
 	}
+	e.JSON, _ = json.Marshal(e) // plain data: cannot fail
 	l.ring[(e.Seq-1)%uint64(len(l.ring))] = e
 	l.next++
 	close(l.changed)

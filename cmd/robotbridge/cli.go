@@ -10,6 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"golang.org/x/term"
+
 	"robotbridge/config"
 	"robotbridge/control"
 	"robotbridge/engine"
@@ -158,9 +160,10 @@ func consentLink(args []string) error {
 	return decide(c, action, a.Pending.Code)
 }
 
+// isTerminal asks the terminal driver, not the file mode: /dev/null is a
+// character device too, and reading "no answer" from it must not deny.
 func isTerminal(f *os.File) bool {
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(f.Fd()))
 }
 
 func status(args []string) error {
