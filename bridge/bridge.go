@@ -59,7 +59,7 @@ type Server struct {
 	robot *robot.Robot
 	auth  Authorizer
 
-	apiPort int // set by Listen (or SetAPIPort in tests) before serving
+	apiPort int          // set by Listen (or SetAPIPort in tests) before serving
 	streams atomic.Int64 // connected event stream clients
 
 	mu sync.Mutex

@@ -16,10 +16,10 @@ const SchemaVersion = 1
 
 // Event types.
 const (
-	JobState         = "job.state"   // State (and Error at the end) changed
-	JobStatus        = "job.status"  // Text is a status message
-	JobEvent         = "job.event"   // Name and Payload are a workflow event
-	JobOutput        = "job.output"  // Output arguments at the end
+	JobState         = "job.state"  // State (and Error at the end) changed
+	JobStatus        = "job.status" // Text is a status message
+	JobEvent         = "job.event"  // Name and Payload are a workflow event
+	JobOutput        = "job.output" // Output arguments at the end
 	ProcessesChanged = "processes.changed"
 	ConsentPending   = "consent.pending" // Origin and Code wait for the user
 )
