@@ -540,7 +540,7 @@ test('`robotbridge consent` shows the waiting site and code, and warns about a f
 // with stdin = /dev/null (what a launcher without a terminal gives it), it
 // prints "Approve? [y/N]", reads EOF and DENIES the site for 10 minutes.
 test('`robotbridge consent` with stdin /dev/null only prints the approve command',
-  { timeout: TEST_MS, todo: 'engine bug: /dev/null stdin counts as a terminal, the site is denied' },
+  { timeout: TEST_MS },
   async (t) => {
     const site = await newSite();
     const { page, traffic, pageErrors } = await openSitePage(t, site);
@@ -589,7 +589,7 @@ async function siteOnPortWith403() {
 // app403.example.com) is rejected on its first poll, without the user ever
 // being asked.
 test('a site whose origin contains "403" gets a consent round like any other',
-  { timeout: TEST_MS, todo: 'engine bug: the 401 text names the origin, the SDK reads "403" in it as rejected' },
+  { timeout: TEST_MS },
   async (t) => {
     const site = await siteOnPortWith403();
     if (!site) return t.skip('no free port in 40300-40399');
