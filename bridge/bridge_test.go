@@ -488,6 +488,12 @@ func TestOrigins_UnapprovedGetConsentNeededNullAndMissingAreRefused(t *testing.T
 
 func TestCORS_ExactOriginOnEveryAnswerNeverWildcard(t *testing.T) {
 	f := newFixture(t, bridge.Config{})
+	for _, origin := range []string{"*", "null", "http://*", "file://"} {
+		r := f.do(f.api, "GET", "/RobotProcesses", origin, "")
+		if v := r.header.Get("Access-Control-Allow-Origin"); v != "" {
+			t.Errorf("origin %q was echoed as %q", origin, v)
+		}
+	}
 	for _, origin := range []string{approved, "http://evil.example"} {
 		for _, path := range []string{"/RobotProcesses", "/JobStatus?jobId=x", "/Nope"} {
 			r := f.do(f.api, "GET", path, origin, "")
@@ -567,7 +573,7 @@ func TestConsentRound_TokenDeliveredOnceAndBoundToOrigin(t *testing.T) {
 	if r := f.do(f.discovery, "GET", "/GetPort?consentCode=482913", site, ""); r.status != 401 {
 		t.Fatalf("poll before approval: %d", r.status)
 	}
-	if _, err := gate.Approve("482913"); err != nil {
+	if _, err := gate.Approve("482913", ""); err != nil {
 		t.Fatal(err)
 	}
 

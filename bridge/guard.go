@@ -97,7 +97,7 @@ var verdictStatus = map[consent.Verdict]int{
 func setCORS(w http.ResponseWriter, origin string) {
 	h := w.Header()
 	h.Add("Vary", "Origin")
-	if origin == "" || origin == "null" {
+	if !echoable(origin) {
 		return
 	}
 	h.Set("Access-Control-Allow-Origin", origin)
@@ -113,6 +113,13 @@ const (
 	apiRole
 )
 
+// echoable reports whether an Origin header may be echoed in CORS headers:
+// only http(s) origins, never "null", "*" or anything with a wildcard.
+func echoable(origin string) bool {
+	return (strings.HasPrefix(origin, "http://") || strings.HasPrefix(origin, "https://")) &&
+		!strings.ContainsAny(origin, "* ,\t")
+}
+
 // preflight answers every OPTIONS before routing or authorisation: a
 // failed preflight looks like "robot missing" to the SDK and breaks the
 // site until its storage is cleared. Allowing the request here grants
@@ -123,7 +130,7 @@ const (
 // and on the API port only for approved origins.
 func (s *Server) preflight(w http.ResponseWriter, r *http.Request, origin string,
 	role portRole) {
-	if origin == "" || origin == "null" {
+	if !echoable(origin) {
 		w.WriteHeader(http.StatusForbidden)
 		return
 	}

@@ -152,7 +152,7 @@ func TestStream_TokenAsSubprotocolAndOnlyOwnJobs(t *testing.T) {
 	f, _ := streamFixture(t, bridge.Config{}, gate)
 	site := "https://app.example.com"
 	f.do(f.discovery, "GET", "/GetPort?consentCode=123456", site, "")
-	if _, err := gate.Approve("123456"); err != nil {
+	if _, err := gate.Approve("123456", ""); err != nil {
 		t.Fatal(err)
 	}
 	token := f.do(f.discovery, "GET", "/GetPort?consentCode=123456", site, "").header.Get("uipathToken")

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -120,6 +121,10 @@ const (
 	rejected
 )
 
+// pendingKey gives every origin its own space of codes: an origin can
+// neither take over another's code nor learn that it exists.
+type pendingKey struct{ code, origin string }
+
 type pendingEntry struct {
 	Pending
 	state pendingState
@@ -135,8 +140,8 @@ type Gate struct {
 	mu sync.Mutex
 	// guarded by mu:
 	store       *store
-	pending     map[string]*pendingEntry // by code
-	deniedUntil map[string]time.Time     // by origin
+	pending     map[pendingKey]*pendingEntry
+	deniedUntil map[string]time.Time // by origin
 }
 
 // Errors of the approval calls.
@@ -157,7 +162,7 @@ func Open(opts Options) (*Gate, error) {
 		return nil, err
 	}
 	g := &Gate{opts: opts, preApproved: map[string]bool{}, store: st,
-		pending: map[string]*pendingEntry{}, deniedUntil: map[string]time.Time{}}
+		pending: map[pendingKey]*pendingEntry{}, deniedUntil: map[string]time.Time{}}
 	for _, o := range opts.PreApproved {
 		g.preApproved[o] = true
 	}
@@ -234,16 +239,13 @@ func (g *Gate) checkLocked(origin string, req Request, now time.Time) (Decision,
 
 // checkCodeLocked handles a request that carries a consent code.
 func (g *Gate) checkCodeLocked(origin string, req Request, now time.Time) (Decision, *Pending) {
-	p, ok := g.pending[req.ConsentCode]
-	if ok && p.Origin != origin {
-		return needConsent(origin), nil // someone else's code: reveal nothing
-	}
-	if ok {
+	key := pendingKey{req.ConsentCode, origin}
+	if p, ok := g.pending[key]; ok {
 		switch {
 		case p.state == rejected:
 			return refuse("Consent rejected by the user"), nil
 		case p.state == approved && req.Discovery:
-			delete(g.pending, p.Code) // single use: the token now speaks for the site
+			delete(g.pending, key) // single use: the token now speaks for the site
 			return Decision{Verdict: Allow, Token: p.token}, nil
 		case p.state == approved:
 			return Decision{Verdict: Allow}, nil
@@ -266,7 +268,7 @@ func (g *Gate) checkCodeLocked(origin string, req Request, now time.Time) (Decis
 	}
 	entry := &pendingEntry{Pending: Pending{Code: req.ConsentCode, Origin: origin,
 		Created: now, Expires: now.Add(g.opts.CodeLifetime)}}
-	g.pending[entry.Code] = entry
+	g.pending[key] = entry
 	notify := entry.Pending
 	return needConsent(origin), &notify
 }
@@ -283,9 +285,9 @@ func (g *Gate) countPending(origin string) int {
 
 // pruneLocked forgets expired requests and cooldowns.
 func (g *Gate) pruneLocked(now time.Time) {
-	for code, p := range g.pending {
+	for key, p := range g.pending {
 		if now.After(p.Expires) {
-			delete(g.pending, code)
+			delete(g.pending, key)
 		}
 	}
 	for origin, until := range g.deniedUntil {
@@ -323,31 +325,65 @@ func (g *Gate) PendingRequests() []Pending {
 	return list
 }
 
-// Lookup returns the waiting request with this code.
-func (g *Gate) Lookup(code string) (Pending, error) {
+// ErrAmbiguousCode means two sites wait with the same code; the user must
+// say which site (by origin) they mean.
+var ErrAmbiguousCode = errors.New("more than one site waits with this code")
+
+// Lookup returns the waiting request with this code; origin, when not
+// empty, picks one of several sites that wait with the same code.
+func (g *Gate) Lookup(code, origin string) (Pending, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.pruneLocked(g.opts.Now())
-	p, ok := g.pending[code]
-	if !ok || p.state != waiting {
-		return Pending{}, ErrUnknownCode
+	p, err := g.findLocked(code, origin)
+	if err != nil {
+		return Pending{}, err
 	}
 	return p.Pending, nil
 }
 
-// Approve approves the waiting request with this code: its origin gets a
-// token, stored (as a hash) before anything else changes. When storing
-// fails the request stays waiting, the error is returned, and the page's
-// poll sees it too.
-func (g *Gate) Approve(code string) (Pending, error) {
+// findLocked finds the one waiting request with code (and origin, when
+// given). g.mu must be held.
+func (g *Gate) findLocked(code, origin string) (*pendingEntry, error) {
+	if origin != "" {
+		if o, err := NormalizeOrigin(origin); err == nil {
+			origin = o
+		}
+	}
+	var found []*pendingEntry
+	for key, p := range g.pending {
+		if key.code == code && p.state == waiting && (origin == "" || key.origin == origin) {
+			found = append(found, p)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, ErrUnknownCode
+	case 1:
+		return found[0], nil
+	}
+	var origins []string
+	for _, p := range found {
+		origins = append(origins, p.Origin)
+	}
+	sort.Strings(origins)
+	return nil, fmt.Errorf("%w (%s); name the site you mean", ErrAmbiguousCode,
+		strings.Join(origins, ", "))
+}
+
+// Approve approves the waiting request with this code (origin picks one
+// when several sites wait with it): its origin gets a token, stored (as a
+// hash) before anything else changes. When storing fails the request
+// stays waiting, the error is returned, and the page's poll sees it too.
+func (g *Gate) Approve(code, origin string) (Pending, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.opts.Now()
 	g.pruneLocked(now)
 
-	p, ok := g.pending[code]
-	if !ok || p.state != waiting {
-		return Pending{}, ErrUnknownCode
+	p, err := g.findLocked(code, origin)
+	if err != nil {
+		return Pending{}, err
 	}
 	token := newToken()
 	if err := g.store.approve(p.Origin, token, now, now.Add(g.opts.TokenLifetime)); err != nil {
@@ -363,15 +399,15 @@ func (g *Gate) Approve(code string) (Pending, error) {
 // Deny rejects the waiting request with this code; the page's poll ends
 // with "rejected", and the site is refused without new prompts for the
 // cooldown period.
-func (g *Gate) Deny(code string) (Pending, error) {
+func (g *Gate) Deny(code, origin string) (Pending, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.opts.Now()
 	g.pruneLocked(now)
 
-	p, ok := g.pending[code]
-	if !ok || p.state != waiting {
-		return Pending{}, ErrUnknownCode
+	p, err := g.findLocked(code, origin)
+	if err != nil {
+		return Pending{}, err
 	}
 	p.state = rejected
 	g.deniedUntil[p.Origin] = now.Add(g.opts.DenyCooldown)
@@ -398,9 +434,9 @@ func (g *Gate) Revoke(origin string) error {
 	if err := g.store.save(g.store.without(o)); err != nil {
 		return err
 	}
-	for code, p := range g.pending {
+	for key, p := range g.pending {
 		if p.Origin == o {
-			delete(g.pending, code)
+			delete(g.pending, key)
 		}
 	}
 	return nil

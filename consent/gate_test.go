@@ -44,7 +44,7 @@ func approveRound(t *testing.T, g *Gate, origin, code string) string {
 	if d := g.Check(Request{Origin: origin, ConsentCode: code, Discovery: true}); d.Verdict != NeedConsent {
 		t.Fatalf("first poll: %+v", d)
 	}
-	if _, err := g.Approve(code); err != nil {
+	if _, err := g.Approve(code, ""); err != nil {
 		t.Fatal(err)
 	}
 	d := g.Check(Request{Origin: origin, ConsentCode: code, Discovery: true})
@@ -77,12 +77,17 @@ func TestConsent_CodeBoundToTheOriginSeenNotToTheLink(t *testing.T) {
 	g := openGate(t, "", &clock{time.Now()}, nil)
 	g.Check(Request{Origin: site, ConsentCode: "222222"})
 
-	// Another site polling the same code learns nothing and gets nothing.
+	// Another site polling the same code learns nothing and gets nothing:
+	// it starts a request of its own, and the user must say which site.
 	if d := g.Check(Request{Origin: "https://evil.example", ConsentCode: "222222",
 		Discovery: true}); d.Verdict != NeedConsent || d.Token != "" {
 		t.Fatalf("%+v", d)
 	}
-	p, err := g.Approve("222222")
+	if _, err := g.Approve("222222", ""); !errors.Is(err, ErrAmbiguousCode) ||
+		!strings.Contains(err.Error(), "evil.example") || !strings.Contains(err.Error(), site) {
+		t.Fatalf("approving a code two sites wait with: %v", err)
+	}
+	p, err := g.Approve("222222", site)
 	if err != nil || p.Origin != site {
 		t.Fatalf("approved %+v, %v; want the origin seen with the code", p, err)
 	}
@@ -128,7 +133,7 @@ func TestConsent_StoreFailure_SurfacesError(t *testing.T) {
 	g := openGate(t, path, &clock{time.Now()}, write)
 	g.Check(Request{Origin: site, ConsentCode: "444444"})
 
-	if _, err := g.Approve("444444"); err == nil || !strings.Contains(err.Error(), "disk full") {
+	if _, err := g.Approve("444444", ""); err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("approve with a failing store: %v", err)
 	}
 	d := g.Check(Request{Origin: site, ConsentCode: "444444", Discovery: true})
@@ -141,7 +146,7 @@ func TestConsent_StoreFailure_SurfacesError(t *testing.T) {
 	}
 
 	failing = false
-	if _, err := g.Approve("444444"); err != nil {
+	if _, err := g.Approve("444444", ""); err != nil {
 		t.Fatalf("approving again after the cause is fixed: %v", err)
 	}
 	if d := g.Check(Request{Origin: site, ConsentCode: "444444", Discovery: true}); d.Verdict != Allow {
@@ -153,7 +158,7 @@ func TestConsent_DenyEndsTheRoundAndIsNotRepromptedForAWhile(t *testing.T) {
 	c := &clock{time.Now()}
 	g := openGate(t, "", c, nil)
 	g.Check(Request{Origin: site, ConsentCode: "555555"})
-	if _, err := g.Deny("555555"); err != nil {
+	if _, err := g.Deny("555555", ""); err != nil {
 		t.Fatal(err)
 	}
 	if d := g.Check(Request{Origin: site, ConsentCode: "555555", Discovery: true}); d.Verdict != Refuse {
@@ -178,7 +183,7 @@ func TestConsent_CodesExpireWithTheSDKsWait(t *testing.T) {
 	g := openGate(t, "", c, nil)
 	g.Check(Request{Origin: site, ConsentCode: "888888"})
 	c.advance(61 * time.Second)
-	if _, err := g.Approve("888888"); !errors.Is(err, ErrUnknownCode) {
+	if _, err := g.Approve("888888", ""); !errors.Is(err, ErrUnknownCode) {
 		t.Fatalf("approving an expired code: %v", err)
 	}
 }
@@ -277,5 +282,22 @@ func TestConsent_NeedConsentTextNeverContains403(t *testing.T) {
 				t.Fatalf("origin %s code %q: reason %q", origin, code, d.Reason)
 			}
 		}
+	}
+}
+
+// Found by the hostile-page test: with its own slots used up, a page must
+// get the same answer for another site's pending code as for an unused
+// one, or it learns that the user is in a consent round with that site.
+func TestConsent_AnotherSitesCodeIsIndistinguishableFromAnUnusedOne(t *testing.T) {
+	g := openGate(t, "", &clock{time.Now()}, nil)
+	g.Check(Request{Origin: site, ConsentCode: "551858"})
+	evil := "https://evil.example"
+	for _, code := range []string{"100001", "100002", "100003"} {
+		g.Check(Request{Origin: evil, ConsentCode: code})
+	}
+	unused := g.Check(Request{Origin: evil, ConsentCode: "551862"})
+	taken := g.Check(Request{Origin: evil, ConsentCode: "551858"})
+	if unused != taken {
+		t.Fatalf("unused code: %+v; another site's code: %+v", unused, taken)
 	}
 }

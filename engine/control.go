@@ -108,20 +108,24 @@ func (e *Engine) pendingSites(w http.ResponseWriter, r *http.Request) {
 	control.WriteJSON(w, http.StatusOK, list)
 }
 
-// CodeRequest names a consent request.
+// CodeRequest names a consent request: its code, and the site's origin
+// when more than one site waits with the same code.
 type CodeRequest struct {
-	Code string `json:"code"`
+	Code   string `json:"code"`
+	Origin string `json:"origin,omitempty"`
 }
 
-func (e *Engine) codeAction(act func(string) (consent.Pending, error)) http.HandlerFunc {
+func (e *Engine) codeAction(act func(code, origin string) (consent.Pending, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req CodeRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Code == "" {
 			control.WriteError(w, http.StatusBadRequest, errors.New(`send {"code": "123456"}`))
 			return
 		}
-		p, err := act(req.Code)
+		p, err := act(req.Code, req.Origin)
 		switch {
+		case errors.Is(err, consent.ErrAmbiguousCode):
+			control.WriteError(w, http.StatusConflict, err)
 		case errors.Is(err, consent.ErrUnknownCode):
 			control.WriteError(w, http.StatusNotFound, fmt.Errorf("code %s: %w", req.Code, err))
 		case err != nil:
@@ -185,7 +189,10 @@ func (e *Engine) consentLink(w http.ResponseWriter, r *http.Request) {
 
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		p, err := e.gate.Lookup(link.Code)
+		p, err := e.gate.Lookup(link.Code, "")
+		if errors.Is(err, consent.ErrAmbiguousCode) {
+			p, err = e.gate.Lookup(link.Code, link.Origin)
+		}
 		if err == nil {
 			control.WriteJSON(w, http.StatusOK, LinkAnswer{Pending: pendingEntry(p),
 				LinkOrigin: link.Origin, Mismatch: link.Origin != "" && link.Origin != p.Origin})

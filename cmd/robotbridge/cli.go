@@ -39,8 +39,9 @@ func clientFlags(name string, args []string) (*control.Client, []string, error) 
 const sitesUsage = `usage: robotbridge sites [--config-dir DIR] COMMAND
   list            approved and pre-approved sites
   pending         sites waiting for consent, with the code their page shows
-  approve CODE    approve the site that shows CODE
-  deny CODE       deny it (the page is told; the site is not asked again for 10 min)
+  approve CODE [ORIGIN]  approve the site that shows CODE (ORIGIN when two sites
+                         wait with the same code)
+  deny CODE [ORIGIN]     deny it (the page is told; not asked again for 10 min)
   revoke ORIGIN   withdraw an approval (the site must ask again)`
 
 func sites(args []string) error {
@@ -57,8 +58,12 @@ func sites(args []string) error {
 		return listSites(c)
 	case cmd == "pending" && len(rest) == 0:
 		return listPending(c)
-	case (cmd == "approve" || cmd == "deny") && len(rest) == 1:
-		return decide(c, cmd, rest[0])
+	case (cmd == "approve" || cmd == "deny") && (len(rest) == 1 || len(rest) == 2):
+		origin := ""
+		if len(rest) == 2 {
+			origin = rest[1]
+		}
+		return decide(c, cmd, rest[0], origin)
 	case cmd == "revoke" && len(rest) == 1:
 		if err := c.Do("POST", "/v1/sites/revoke", engine.OriginRequest{Origin: rest[0]}, nil); err != nil {
 			return err
@@ -112,9 +117,10 @@ func listPending(c *control.Client) error {
 	return tw.Flush()
 }
 
-func decide(c *control.Client, action, code string) error {
+func decide(c *control.Client, action, code, origin string) error {
 	var p engine.PendingEntry
-	if err := c.Do("POST", "/v1/sites/"+action, engine.CodeRequest{Code: code}, &p); err != nil {
+	req := engine.CodeRequest{Code: code, Origin: origin}
+	if err := c.Do("POST", "/v1/sites/"+action, req, &p); err != nil {
 		return fmt.Errorf("could not %s code %s: %w", action, code, err)
 	}
 	if action == "approve" {
@@ -157,7 +163,7 @@ func consentLink(args []string) error {
 	if strings.EqualFold(strings.TrimSpace(answer), "y") {
 		action = "approve"
 	}
-	return decide(c, action, a.Pending.Code)
+	return decide(c, action, a.Pending.Code, a.Pending.Origin)
 }
 
 // isTerminal asks the terminal driver, not the file mode: /dev/null is a

@@ -102,14 +102,18 @@ export async function servePages(routes) {
   };
 }
 
-/** Launches Debian's Chromium headless; never downloads a browser. */
-export async function launchBrowser() {
+/**
+ * Launches Debian's Chromium headless; never downloads a browser.
+ * extraArgs (optional) are appended to the command line, e.g.
+ * ['--host-resolver-rules=MAP rebind.test 127.0.0.1'].
+ */
+export async function launchBrowser(extraArgs = []) {
   const { chromium } = requireDep('playwright-core');
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--log-level=3'],
+      '--log-level=3', ...extraArgs],
   });
 }
