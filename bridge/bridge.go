@@ -38,6 +38,11 @@ type Config struct {
 	// StreamWriteTimeout drops a stream client that does not take an
 	// event within this time. Zero means 10 s.
 	StreamWriteTimeout time.Duration
+	// PeerUID tells which OS user owns a client socket; requests from
+	// other users are refused. Nil means the OS's own answer where
+	// robotbridge knows how to ask (Linux); set NoPeerCheck to turn it off.
+	PeerUID     PeerUIDFunc
+	NoPeerCheck bool
 }
 
 func (c Config) withDefaults() Config {
@@ -49,6 +54,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.StreamWriteTimeout <= 0 {
 		c.StreamWriteTimeout = 10 * time.Second
+	}
+	if c.PeerUID == nil && !c.NoPeerCheck {
+		c.PeerUID = defaultPeerUID
 	}
 	return c
 }

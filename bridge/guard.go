@@ -33,6 +33,13 @@ func (s *Server) guard(routes *http.ServeMux, public map[string]bool,
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer recoverAsJSON(w, r)
 
+		if s.otherUser(r) {
+			slog.Info("bridge: refused a request from another OS user", "path", r.URL.Path)
+			writeError(w, http.StatusForbidden, "wrong_session: this robot belongs to "+
+				"another user of this computer; start robotbridge in your own session "+
+				"(on another port)")
+			return
+		}
 		if !hostAllowed(r) {
 			writeError(w, http.StatusForbidden, fmt.Sprintf("Host %q is not allowed: "+
 				"the bridge only answers requests addressed to localhost", r.Host))

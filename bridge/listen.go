@@ -152,5 +152,6 @@ func (s *Server) httpServer(h http.Handler) *http.Server {
 		IdleTimeout:    90 * time.Second,
 		MaxHeaderBytes: 32 << 10,
 		ErrorLog:       slog.NewLogLogger(slog.Default().Handler(), slog.LevelDebug),
+		ConnContext:    s.peerContext,
 	}
 }
