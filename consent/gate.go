@@ -376,30 +376,33 @@ func (g *Gate) findLocked(code, origin string) (*pendingEntry, error) {
 // hash) before anything else changes. When storing fails the request
 // stays waiting, the error is returned, and the page's poll sees it too.
 func (g *Gate) Approve(code, origin string) (Pending, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	now := g.opts.Now()
-	g.pruneLocked(now)
-
-	p, err := g.findLocked(code, origin)
-	if err != nil {
-		return Pending{}, err
-	}
-	token := newToken()
-	if err := g.store.approve(p.Origin, token, now, now.Add(g.opts.TokenLifetime)); err != nil {
-		p.Err = "the approval could not be saved: " + err.Error() +
-			"; fix the cause and approve the code again"
-		return p.Pending, err
-	}
-	p.state, p.token, p.Err = approved, token, ""
-	delete(g.deniedUntil, p.Origin)
-	return p.Pending, nil
+	return g.answer(code, origin, func(p *pendingEntry, now time.Time) error {
+		token := newToken()
+		err := g.store.approve(p.Origin, token, now, now.Add(g.opts.TokenLifetime))
+		if err != nil {
+			p.Err = "the approval could not be saved: " + err.Error() +
+				"; fix the cause and approve the code again"
+			return err
+		}
+		p.state, p.token, p.Err = approved, token, ""
+		delete(g.deniedUntil, p.Origin)
+		return nil
+	})
 }
 
 // Deny rejects the waiting request with this code; the page's poll ends
 // with "rejected", and the site is refused without new prompts for the
 // cooldown period.
 func (g *Gate) Deny(code, origin string) (Pending, error) {
+	return g.answer(code, origin, func(p *pendingEntry, now time.Time) error {
+		p.state = rejected
+		g.deniedUntil[p.Origin] = now.Add(g.opts.DenyCooldown)
+		return nil
+	})
+}
+
+// answer finds one waiting request and applies the user's answer to it.
+func (g *Gate) answer(code, origin string, apply func(*pendingEntry, time.Time) error) (Pending, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.opts.Now()
@@ -409,9 +412,8 @@ func (g *Gate) Deny(code, origin string) (Pending, error) {
 	if err != nil {
 		return Pending{}, err
 	}
-	p.state = rejected
-	g.deniedUntil[p.Origin] = now.Add(g.opts.DenyCooldown)
-	return p.Pending, nil
+	err = apply(p, now)
+	return p.Pending, err
 }
 
 // Revoke withdraws a site's approval. Its next request gets "consent

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -195,8 +196,21 @@ func status(args []string) error {
 			st.LastContact.At.Local().Format(time.DateTime), served)
 	}
 	fmt.Printf("consent requests waiting: %d\n", st.Pending)
-	fmt.Printf("jobs: %v\n", st.Jobs)
+	fmt.Printf("jobs in memory: %s\n", countList(st.Jobs))
 	return nil
+}
+
+// countList prints {"running": 2, "faulted": 1} as "1 faulted, 2 running".
+func countList(counts map[string]int) string {
+	if len(counts) == 0 {
+		return "none"
+	}
+	var parts []string
+	for state, n := range counts {
+		parts = append(parts, fmt.Sprintf("%d %s", n, state))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
 }
 
 // protocol registers (or unregisters) this binary as the handler of
