@@ -46,8 +46,15 @@ reap() {
 
 run_go_benchmarks() {
 	echo "== Go benchmarks (benchtime $BENCHTIME) =="
-	"$GO" test -run '^$' -bench . -benchtime "$BENCHTIME" -count 1 ./bridge ./robot \
-		| tee "$WORK/bench.txt"
+	"$GO" test -run '^$' -bench '^Benchmark(Request|RequestPaired|Handler|Job)' \
+		-benchtime "$BENCHTIME" -count 1 ./bridge ./robot | tee "$WORK/bench.txt"
+	# Event stream (issue 8) and history (issue 4): fixed, small counts.
+	"$GO" test -run '^$' -bench '^BenchmarkStreamFanout$' -benchtime 500x -count 1 ./bridge \
+		| tee -a "$WORK/bench.txt"
+	"$GO" test -run '^$' -bench '^BenchmarkStreamIdle$' -benchtime 5x -count 1 ./bridge \
+		| tee -a "$WORK/bench.txt"
+	"$GO" test -run '^$' -bench '^BenchmarkHistory' -benchtime 1000x -count 1 ./robot \
+		| tee -a "$WORK/bench.txt"
 }
 
 # metric NAME UNIT prints the value before UNIT on the result line of
@@ -271,6 +278,7 @@ job_overhead() {
 summary() {
 	echo
 	echo "== summary (this run; targets are reported, not enforced) =="
+	echo "load average at the start: $LOAD_AT_START (2 cores; figures are noisy above ~2)"
 	local ep sep pair b50 x50
 	for ep in RobotProcesses JobStatus; do
 		b50=$(metric "BenchmarkRequest/$ep/bridge" p50-ns)
@@ -290,6 +298,13 @@ summary() {
 	done
 	job_overhead Start "job start overhead, p50" '  [target < 5 ms]'
 	job_overhead RoundTrip "job round-trip overhead, p50" ''
+	printf '%-36s p50 %s us, p99 %s us  [target p99 < 10 ms]\n' \
+		"stream fan-out to 200 clients" "$(metric BenchmarkStreamFanout p50-µs)" \
+		"$(metric BenchmarkStreamFanout p99-µs)"
+	printf '%-36s %s ms CPU per second  [target ~0]\n' "1,000 idle stream clients" \
+		"$(metric BenchmarkStreamIdle cpu-ms/s)"
+	printf '%-36s %s us  [target < 10 ms]\n' "history: newest 50 of 100,000" \
+		"$(calc "$(metric BenchmarkHistory_ListNewest50Of100k ns/op) / 1000")"
 	printf '%-36s %s MB  [target < 25 MB]\n' "engine idle RSS" "$(calc "$IDLE_RSS_KB / 1024")"
 	printf '%-36s %s  [target ~0]\n' "engine idle CPU ticks in 5 s" "$IDLE_TICKS"
 	printf '%-36s %s/%s ok in %s ms; fds %s -> %s; zombies %s; goroutines %s (fresh %s)\n' \
@@ -297,6 +312,7 @@ summary() {
 		"$ZOMBIES" "$GOROUTINES_AFTER" "$GOROUTINES_FRESH"
 }
 
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 run_go_benchmarks
 measure_idle
 measure_jobs
