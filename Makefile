@@ -24,8 +24,10 @@ test: vet unit e2e
 vet:
 	$(GO) vet ./...
 
+# Inside a D-Bus session with an unlocked gnome-keyring, so the keyring
+# tests reach a real Secret Service (scripts/with-keyring.sh).
 unit:
-	$(GO) test -count=1 ./...
+	bash scripts/with-keyring.sh $(GO) test -count=1 ./...
 
 e2e-deps:
 	NODE_DEPS=$(NODE_DEPS) bash test/e2e/install.sh

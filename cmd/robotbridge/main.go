@@ -26,6 +26,8 @@ Usage:
   robotbridge processes            installed processes ("processes use NAME VERSION" pins one)
   robotbridge run PROCESS [JSON]   run a process and follow it to its end
   robotbridge jobs [--follow]      job history; stop|kill JOB; --follow streams events
+  robotbridge connections COMMAND  add, list, remove and test Orchestrator connections
+  robotbridge doctor [CONNECTION]  check connections and the local robot, one line per check
   robotbridge sites COMMAND        approve, deny, list and revoke sites
   robotbridge consent URL          handle a uipath-web:// consent link
   robotbridge protocol install     register robotbridge for uipath-web:// links
@@ -58,6 +60,10 @@ func main() {
 		err = run(args)
 	case "jobs":
 		err = jobs(args)
+	case "connections":
+		err = connections(args)
+	case "doctor":
+		err = doctor(args)
 	case "sites":
 		err = sites(args)
 	case "consent":
