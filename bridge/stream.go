@@ -39,6 +39,7 @@ const (
 func (s *Server) eventStream(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if q.Has("token") || q.Has("uipathToken") {
+		slog.Debug("bridge: event stream refused: token in the URL")
 		writeError(w, http.StatusBadRequest, "tokens never travel in URLs (they end up in "+
 			"logs); offer it as the websocket subprotocol \"token.<token>\"")
 		return
@@ -52,6 +53,7 @@ func (s *Server) eventStream(w http.ResponseWriter, r *http.Request) {
 	decision := s.auth.Check(consent.Request{Origin: origin, Token: tokenFrom(protocols)})
 	s.noteContact(origin, decision.Verdict)
 	if status, refused := verdictStatus[decision.Verdict]; refused {
+		slog.Debug("bridge: event stream refused", "origin", origin, "status", status)
 		writeError(w, status, decision.Reason)
 		return
 	}
@@ -109,6 +111,8 @@ type streamClient struct {
 	all        bool
 	jobs       map[string]bool
 	after      uint64
+	gen        int      // bumped by every subscribe, so the writer sees changes
+	replay     []string // jobs subscribed to after their first events went by
 	closed     bool
 }
 
@@ -124,6 +128,7 @@ type clientRequest struct {
 }
 
 type streamReply struct {
+	V       int    `json:"v"`
 	Type    string `json:"type"` // ack, error, resync
 	Ref     string `json:"ref,omitempty"`
 	Message string `json:"message,omitempty"`
@@ -173,18 +178,24 @@ func (c *streamClient) handle(req clientRequest) {
 func (c *streamClient) subscribe(req clientRequest) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	first := !c.subscribed
+	c.subscribed = true
+	c.gen++
 	if req.All {
 		c.all = true
-	} else if req.JobID != "" {
+	} else if req.JobID != "" && !c.jobs[req.JobID] {
 		c.jobs[req.JobID] = true
+		if req.After == nil && !first {
+			// Its earlier events are behind this socket's position.
+			c.replay = append(c.replay, req.JobID)
+		}
 	}
 	switch {
 	case req.After != nil:
 		c.after = *req.After
-	case !c.subscribed && req.All:
+	case first && req.All:
 		c.after = c.s.cfg.Feed.Last()
 	}
-	c.subscribed = true
 }
 
 func (c *streamClient) deliver(req clientRequest) error {
@@ -196,9 +207,9 @@ func (c *streamClient) deliver(req clientRequest) error {
 }
 
 func (c *streamClient) reply(err error, ref string) {
-	r := streamReply{Type: "ack", Ref: ref}
+	r := streamReply{V: feed.SchemaVersion, Type: "ack", Ref: ref}
 	if err != nil {
-		r = streamReply{Type: "error", Ref: ref, Message: err.Error()}
+		r = streamReply{V: feed.SchemaVersion, Type: "error", Ref: ref, Message: err.Error()}
 	}
 	select {
 	case c.replies <- r:
@@ -235,9 +246,12 @@ func (c *streamClient) writeLoop() {
 
 // sendPending writes every new event this client may see.
 func (c *streamClient) sendPending() (<-chan struct{}, bool) {
+	if !c.sendReplays() {
+		return nil, false
+	}
 	for {
 		c.mu.Lock()
-		after, subscribed, closed := c.after, c.subscribed, c.closed
+		after, gen, subscribed, closed := c.after, c.gen, c.subscribed, c.closed
 		c.mu.Unlock()
 		if closed {
 			return nil, false
@@ -246,8 +260,9 @@ func (c *streamClient) sendPending() (<-chan struct{}, bool) {
 		if !subscribed {
 			return batch.Changed, true
 		}
-		if batch.Resync && !c.write(streamReply{Type: "resync", Message: "events were " +
-			"dropped; fetch the job's state again (JobStatus) and resubscribe"}) {
+		if batch.Resync && !c.write(streamReply{V: feed.SchemaVersion, Type: "resync",
+			Message: "events were dropped or never existed here (the engine may have " +
+				"restarted); fetch the job's state again (JobStatus) and resubscribe"}) {
 			return nil, false
 		}
 		for _, e := range batch.Events {
@@ -256,7 +271,7 @@ func (c *streamClient) sendPending() (<-chan struct{}, bool) {
 			}
 		}
 		c.mu.Lock()
-		if c.after == after { // no resubscribe meanwhile
+		if c.gen == gen { // no subscribe meanwhile: it may have moved the position
 			c.after = batch.Next
 		}
 		c.mu.Unlock()
@@ -264,6 +279,32 @@ func (c *streamClient) sendPending() (<-chan struct{}, bool) {
 			return batch.Changed, true
 		}
 	}
+}
+
+// sendReplays writes the kept events of jobs subscribed to after their
+// first events went by, up to this socket's position.
+func (c *streamClient) sendReplays() bool {
+	c.mu.Lock()
+	jobs, upTo := c.replay, c.after
+	c.replay = nil
+	c.mu.Unlock()
+
+	for _, job := range jobs {
+		for from := uint64(0); from < upTo; {
+			batch := c.s.cfg.Feed.Read(from, 256)
+			if len(batch.Events) == 0 {
+				break
+			}
+			for _, e := range batch.Events {
+				if e.Seq <= upTo && e.JobID == job && e.Origin == c.origin &&
+					!c.writeRaw(e.JSON) {
+					return false
+				}
+			}
+			from = batch.Next
+		}
+	}
+	return true
 }
 
 // wants filters the feed: only the site's own jobs, and process-list

@@ -242,3 +242,41 @@ func TestStream_SlowConsumerDoesNotHoldUpOthers(t *testing.T) {
 		break
 	}
 }
+
+// Found by the client e2e tests: subscribing to a job on a socket that
+// already follows others still delivers that job's earlier events.
+func TestStream_LateJobSubscriptionReplaysItsEvents(t *testing.T) {
+	f, _ := streamFixture(t, bridge.Config{}, consent.NewGate([]string{approved}))
+	conn, _, err := dial(t, f, approved, []string{"robotbridge.events.v1"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.WriteJSON(map[string]any{"type": "subscribe", "jobId": "none-such"})
+	collect(t, conn, func(m streamMsg) bool { return m.Type == "ack" })
+
+	id := f.invoke("echo", "")
+	f.untilDone(id)
+	conn.WriteJSON(map[string]any{"type": "subscribe", "jobId": id})
+	got := collect(t, conn, func(m streamMsg) bool { return m.State == "successful" })
+	states := 0
+	for _, m := range got {
+		if m.JobID == id && m.Type == "job.state" {
+			states++
+		}
+	}
+	if states != 3 { // pending, running, successful
+		t.Fatalf("replayed %d state events of the job, want 3", states)
+	}
+}
+
+// Resuming after a position the engine never reached (it restarted) gets
+// a resync instead of silence.
+func TestStream_ResumeBeyondTheEndIsAResync(t *testing.T) {
+	f, _ := streamFixture(t, bridge.Config{}, consent.NewGate([]string{approved}))
+	conn, _, err := dial(t, f, approved, []string{"robotbridge.events.v1"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.WriteJSON(map[string]any{"type": "subscribe", "all": true, "after": 1000000})
+	collect(t, conn, func(m streamMsg) bool { return m.Type == "resync" })
+}

@@ -39,7 +39,9 @@ type Event struct {
 	Payload string         `json:"payload,omitempty"`
 	Output  map[string]any `json:"output,omitempty"`
 	Error   string         `json:"error,omitempty"`
-	Code    string         `json:"code,omitempty"`
+	// ErrorType is the error's short category (JobError.Type).
+	ErrorType string `json:"errorType,omitempty"`
+	Code      string `json:"code,omitempty"`
 
 	// JSON is the event encoded once at publish time, so fanning it out
 	// to many readers costs no encoding per reader.
@@ -82,7 +84,7 @@ func (l *Log) Publish(e Event) {
 type Batch struct {
 	Events  []Event
 	Next    uint64          // the after value for the next Read
-	Resync  bool            // events after the asked position were dropped
+	Resync  bool            // events after the asked position were dropped, or it never existed
 	Changed <-chan struct{} // closed when something new is published
 }
 
@@ -96,6 +98,12 @@ func (l *Log) Read(after uint64, max int) Batch {
 		oldest = l.next - size
 	}
 	b := Batch{Changed: l.changed}
+	if after > l.next-1 {
+		// A position this log never reached (the engine restarted): the
+		// reader must learn the state afresh.
+		b.Resync, b.Next = true, l.next-1
+		return b
+	}
 	from := after + 1
 	if from < oldest {
 		b.Resync = after != 0 // a new reader (after 0) simply starts at the oldest

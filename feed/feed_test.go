@@ -49,3 +49,14 @@ func TestChanged_WakesOnPublish(t *testing.T) {
 		t.Fatal("not woken by Publish")
 	}
 }
+
+// Found by the stream e2e test: resuming after a position the log never
+// reached (an engine restart) must say resync, not wait forever.
+func TestRead_PositionBeyondTheEndIsAResync(t *testing.T) {
+	l := New(8)
+	l.Publish(Event{Type: JobState})
+	b := l.Read(1000, 10)
+	if !b.Resync || len(b.Events) != 0 || b.Next != 1 {
+		t.Fatalf("%+v", b)
+	}
+}

@@ -180,7 +180,7 @@ func (j *Job) publishLocked(u Update) {
 	case StateUpdate:
 		e.Type, e.State = feed.JobState, string(u.State)
 		if u.State.Terminal() && j.err != nil {
-			e.Error = j.err.Message
+			e.Error, e.ErrorType = j.err.Message, j.err.Type
 		}
 		if u.State == Successful {
 			j.feed.Publish(feed.Event{Type: feed.JobOutput, JobID: j.ID, Process: j.Package.Name,

@@ -2,8 +2,13 @@
 // an argument form from the selected process's schema, runs it and shows
 // its progress live, using the project's own client (robotclient.js).
 //
+// When the bridge offers robotbridge's event stream, job progress is pushed
+// to the page over one websocket (no JobStatus polling); otherwise the
+// client polls JobStatus. #bridge-status and #job-transport say which.
+//
 // Element ids the end-to-end tests rely on (keep them stable):
-//   #bridge-status        connection line; data-state: connecting | ready | error
+//   #bridge-status        connection line; data-state: connecting | ready | error;
+//                         data-updates: stream | polling once ready
 //   #process-list         one <button data-process="NAME"> per process;
 //                         aria-pressed="true" on the selected one
 //   #args-form            argument form; data-process="NAME" once rendered
@@ -18,11 +23,16 @@
 //                         client message to the running job (the payload is
 //                         sent as a string)
 //   #job-id               id of the current job
+//   #job-transport        how the job is watched; data-transport: none |
+//                         stream | polling (changes when it falls back)
 //   #job-state            data-state: Idle | Starting | Executing | Closed |
 //                         Canceled | Faulted | Error
-//   #activity             live log, one li per line: data-kind = status |
-//                         event | sent | error; events and sent messages
-//                         carry data-name; the text is in span.payload
+//   #activity             live log, one li per line: data-kind = state |
+//                         status | event | sent | error; events and sent
+//                         messages carry data-name; the text is in
+//                         span.payload (a state line's text is the bridge's
+//                         state name: pending, running, stopping, successful,
+//                         faulted, stopped)
 //   #job-result           shown when the job succeeded
 //   #job-output           its output arguments as pretty JSON
 //   #job-error            the job's error text, or a request's error
@@ -72,15 +82,20 @@ async function main() {
   }
   app.client = new RobotClient({ discoveryPort });
 
+  let live;
   try {
     const { port } = await app.client.discover();
     app.processes = await app.client.getProcesses();
+    // Opened now, so the page can say whether updates will be pushed.
+    live = await app.client.connectEventStream();
     setBridgeStatus('ready', `Bridge found: discovery on localhost:${discoveryPort}, ` +
-      `API on localhost:${port}. ${app.processes.length} process(es).`);
+      `API on localhost:${port}. ${app.processes.length} process(es). ` +
+      (live ? 'Live updates over the event stream.' : 'Updates by polling JobStatus.'));
   } catch (err) {
     setBridgeStatus('error', `Cannot reach the bridge on localhost:${discoveryPort}: ${err.message}`);
     return;
   }
+  $('bridge-status').dataset.updates = live ? 'stream' : 'polling';
   renderProcesses();
 }
 
@@ -88,6 +103,18 @@ function setBridgeStatus(state, text) {
   const el = $('bridge-status');
   el.dataset.state = state;
   el.textContent = text;
+}
+
+const TRANSPORT_LABELS = {
+  none: '–',
+  stream: 'pushed over the event stream',
+  polling: 'polled with JobStatus',
+};
+
+function setTransport(transport) {
+  const el = $('job-transport');
+  el.dataset.transport = transport;
+  el.textContent = TRANSPORT_LABELS[transport];
 }
 
 // ---- processes and the argument form ----
@@ -305,6 +332,8 @@ async function onRun(event) {
     job = await app.client.startJob(process.id, args, {
       onStatus: (text) => logActivity('status', text),
       onEvent: ({ name, payload }) => logActivity('event', payload, name),
+      onState: (state) => logActivity('state', state),
+      onTransport: setTransport,
     });
   } catch (err) {
     finishJob('Error', err.message);
@@ -365,6 +394,7 @@ async function onSendMessage(event) {
 
 function resetJobView() {
   $('job-id').textContent = '';
+  setTransport('none');
   $('activity').replaceChildren();
   $('job-output').textContent = '';
   $('job-result').hidden = true;
