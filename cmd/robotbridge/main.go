@@ -21,7 +21,9 @@ import (
 const usage = `robotbridge: a local robot bridge for RobotJS web pages
 
 Usage:
+  robotbridge                      the desktop app (tray and window; gui -h for flags)
   robotbridge serve [flags]        run the engine without GUI (see -h)
+  robotbridge service COMMAND      install|uninstall|start|stop|status the user service
   robotbridge status               is the engine running; last browser contact
   robotbridge processes            installed processes ("processes use NAME VERSION" pins one)
   robotbridge run PROCESS [JSON]   run a process and follow it to its end
@@ -44,12 +46,15 @@ func main() {
 	samples.RunIfRequested()
 
 	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
+		os.Args = append(os.Args, "gui") // no arguments: the desktop app
 	}
 
 	var err error
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "gui":
+		err = gui(args)
+	case "service":
+		err = serviceCmd(args)
 	case "serve":
 		err = serve(args)
 	case "status":
