@@ -69,6 +69,7 @@ type Server struct {
 
 	apiPort int          // set by Listen (or SetAPIPort in tests) before serving
 	streams atomic.Int64 // connected event stream clients
+	paused  atomic.Bool  // the user paused the bridge from the desktop app
 
 	mu sync.Mutex
 	// guarded by mu:
@@ -98,6 +99,13 @@ func New(cfg Config, r *robot.Robot, auth Authorizer) *Server {
 // listeners.
 func (s *Server) SetAPIPort(port int) { s.apiPort = port }
 
+// SetPaused pauses or resumes the bridge. While paused every RobotJS
+// request gets 503 with a message that says so; health still answers.
+func (s *Server) SetPaused(paused bool) { s.paused.Store(paused) }
+
+// Paused reports whether the user paused the bridge.
+func (s *Server) Paused() bool { return s.paused.Load() }
+
 // LastContact returns the last browser contact, zero if none yet.
 func (s *Server) LastContact() Contact {
 	s.mu.Lock()
@@ -106,6 +114,9 @@ func (s *Server) LastContact() Contact {
 }
 
 func (s *Server) noteContact(origin string, v consent.Verdict) {
+	if origin == "" {
+		return // tools such as the doctor, not a browser
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastContact = Contact{Origin: origin, At: time.Now(), Verdict: v}

@@ -719,3 +719,19 @@ func canonical(t *testing.T, raw []byte) string {
 	out, _ := json.Marshal(v)
 	return string(out)
 }
+
+func TestPause_RefusesRobotJSRequestsUntilResumed(t *testing.T) {
+	f := newFixture(t, bridge.Config{})
+	f.bridge.SetPaused(true)
+	r := f.get("/RobotProcesses")
+	if r.status != 503 || !strings.Contains(r.errorText(), "paused") {
+		t.Fatalf("paused: %d %q", r.status, r.errorText())
+	}
+	if h := f.do(f.discovery, "GET", "/health", approved, ""); h.status != 200 {
+		t.Fatalf("health must answer while paused: %d", h.status)
+	}
+	f.bridge.SetPaused(false)
+	if r := f.get("/RobotProcesses"); r.status != 200 {
+		t.Fatalf("resumed: %d", r.status)
+	}
+}

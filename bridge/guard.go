@@ -53,6 +53,11 @@ func (s *Server) guard(routes *http.ServeMux, public map[string]bool,
 			return
 		}
 
+		if !public[r.URL.Path] && s.paused.Load() {
+			writeError(w, http.StatusServiceUnavailable, "robotbridge is paused on this "+
+				"computer; resume it from the tray menu and try again")
+			return
+		}
 		if !public[r.URL.Path] {
 			if !s.authorize(w, r, origin) {
 				return

@@ -10,6 +10,7 @@ import (
 
 	"robotbridge/consent"
 	"robotbridge/control"
+	"robotbridge/feed"
 	"robotbridge/robot"
 )
 
@@ -20,8 +21,10 @@ func (e *Engine) ControlHandler() http.Handler {
 	mux.HandleFunc("GET /v1/status", e.status)
 	mux.HandleFunc("GET /v1/sites", e.sites)
 	mux.HandleFunc("GET /v1/sites/pending", e.pendingSites)
-	mux.HandleFunc("POST /v1/sites/approve", e.codeAction(e.gate.Approve))
-	mux.HandleFunc("POST /v1/sites/deny", e.codeAction(e.gate.Deny))
+	mux.HandleFunc("POST /v1/sites/approve", e.codeAction(e.gate.Approve, "approved"))
+	mux.HandleFunc("POST /v1/sites/deny", e.codeAction(e.gate.Deny, "denied"))
+	mux.HandleFunc("POST /v1/bridge/pause", e.pause(true))
+	mux.HandleFunc("POST /v1/bridge/resume", e.pause(false))
 	mux.HandleFunc("POST /v1/sites/revoke", e.revoke)
 	mux.HandleFunc("POST /v1/consent-link", e.consentLink)
 	mux.HandleFunc("GET /v1/processes", e.processes)
@@ -42,6 +45,7 @@ type Status struct {
 	LastContact   *ContactInfo   `json:"lastContact,omitempty"`
 	Pending       int            `json:"pendingConsents"`
 	Jobs          map[string]int `json:"jobs"`
+	Paused        bool           `json:"paused"`
 	// LastEvent is the newest event's seq: follow from here with
 	// /v1/events?after=LastEvent to see only what happens next.
 	LastEvent uint64 `json:"lastEvent"`
@@ -61,6 +65,7 @@ func (e *Engine) status(w http.ResponseWriter, r *http.Request) {
 		Pending:       len(e.gate.PendingRequests()),
 		Jobs:          map[string]int{},
 		LastEvent:     e.feed.Last(),
+		Paused:        e.bridge.Paused(),
 	}
 	if c := e.bridge.LastContact(); !c.At.IsZero() {
 		st.LastContact = &ContactInfo{Origin: c.Origin, At: c.At,
@@ -115,7 +120,8 @@ type CodeRequest struct {
 	Origin string `json:"origin,omitempty"`
 }
 
-func (e *Engine) codeAction(act func(code, origin string) (consent.Pending, error)) http.HandlerFunc {
+func (e *Engine) codeAction(act func(code, origin string) (consent.Pending, error),
+	verdict string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req CodeRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Code == "" {
@@ -131,8 +137,20 @@ func (e *Engine) codeAction(act func(code, origin string) (consent.Pending, erro
 		case err != nil:
 			control.WriteError(w, http.StatusInternalServerError, err)
 		default:
+			e.feed.Publish(feed.Event{Type: feed.ConsentDecided, Origin: p.Origin,
+				Code: p.Code, State: verdict})
 			control.WriteJSON(w, http.StatusOK, pendingEntry(p))
 		}
+	}
+}
+
+// pause pauses or resumes the bridge (the tray's "Pause" item).
+func (e *Engine) pause(paused bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		e.bridge.SetPaused(paused)
+		state := map[bool]string{true: "paused", false: "resumed"}[paused]
+		e.feed.Publish(feed.Event{Type: feed.BridgePaused, State: state})
+		control.WriteJSON(w, http.StatusOK, struct{}{})
 	}
 }
 
@@ -283,7 +301,7 @@ func (e *Engine) jobs(w http.ResponseWriter, r *http.Request) {
 	for _, rec := range e.robot.History().List(offset, limit) {
 		list = append(list, JobEntry{ID: rec.ID, Process: rec.Process, Version: rec.Version,
 			Origin: rec.Origin, State: string(rec.State), Created: rec.Created,
-			Ended: rec.Ended, Error: rec.Error})
+			Started: rec.Started, Ended: rec.Ended, Error: rec.Error})
 	}
 	control.WriteJSON(w, http.StatusOK, list)
 }

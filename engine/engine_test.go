@@ -108,3 +108,20 @@ func TestNoEngine_ClientSaysSo(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestPauseAndResume_ThroughTheControlAPI(t *testing.T) {
+	c := startEngine(t, filepath.Join(t.TempDir(), "cfg"))
+	var st engine.Status
+	if err := c.Do("POST", "/v1/bridge/pause", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Do("GET", "/v1/status", nil, &st); err != nil || !st.Paused {
+		t.Fatalf("after pause: %+v %v", st, err)
+	}
+	if err := c.Do("POST", "/v1/bridge/resume", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Do("GET", "/v1/status", nil, &st); err != nil || st.Paused {
+		t.Fatalf("after resume: %+v %v", st, err)
+	}
+}

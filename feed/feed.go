@@ -22,6 +22,8 @@ const (
 	JobOutput        = "job.output" // Output arguments at the end
 	ProcessesChanged = "processes.changed"
 	ConsentPending   = "consent.pending" // Origin and Code wait for the user
+	ConsentDecided   = "consent.decided" // State: approved or denied
+	BridgePaused     = "bridge.paused"   // State: paused or resumed
 )
 
 // Event is one thing that happened in the engine.

@@ -28,6 +28,15 @@ func (a *API) Status() (engine.Status, error) {
 	return st, a.c.Do("GET", "/v1/status", nil, &st)
 }
 
+// SetPaused pauses (or resumes) the bridge: pages are refused meanwhile.
+func (a *API) SetPaused(paused bool) error {
+	path := "/v1/bridge/resume"
+	if paused {
+		path = "/v1/bridge/pause"
+	}
+	return a.c.Do("POST", path, nil, nil)
+}
+
 // Processes lists the installed processes with their input schemas.
 func (a *API) Processes() ([]engine.ProcessEntry, error) {
 	var list []engine.ProcessEntry

@@ -157,6 +157,10 @@ func (u *ui) handleEvent(ev feed.Event, live bool) {
 	case feed.ConsentPending:
 		u.consent.Offer(ev.Origin, ev.Code)
 		u.sites.Reload()
+	case feed.ConsentDecided:
+		u.sites.Reload()
+	case feed.BridgePaused:
+		u.status.SetPaused(ev.State == "paused")
 	case feed.ProcessesChanged:
 		u.procs.Reload()
 	case "resync":

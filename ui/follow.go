@@ -119,6 +119,15 @@ func (s *statusBar) Stopped(err error) {
 	s.u.tray.Refresh()
 }
 
+// SetPaused records that the bridge was paused or resumed.
+func (s *statusBar) SetPaused(paused bool) {
+	s.st.Paused = paused
+	if s.up {
+		s.render()
+	}
+	s.u.tray.Refresh()
+}
+
 // JobsChanged refreshes the running-jobs count.
 func (s *statusBar) JobsChanged() {
 	if s.up {
@@ -145,5 +154,9 @@ func statusLine(st engine.Status, inProcess bool, running int) string {
 	case running > 1:
 		jobs = fmt.Sprintf("%d jobs running", running)
 	}
-	return fmt.Sprintf("%s · pages find it on localhost:%d · %s", where, st.DiscoveryPort, jobs)
+	line := fmt.Sprintf("%s · pages find it on localhost:%d · %s", where, st.DiscoveryPort, jobs)
+	if st.Paused {
+		line += " · PAUSED: pages are refused until you resume it"
+	}
+	return line
 }

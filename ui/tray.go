@@ -152,9 +152,31 @@ func (t *tray) menuItems() []*fyne.MenuItem {
 		label := rows[i].Process + " — " + stateLabel(rows[i].State)
 		items = append(items, fyne.NewMenuItem(label, func() { t.u.showWindow("Jobs") }))
 	}
+	items = append(items, fyne.NewMenuItemSeparator(), t.pauseItem())
 	quit := fyne.NewMenuItem("Quit", t.u.Quit)
 	quit.IsQuit = true
 	return append(items, fyne.NewMenuItemSeparator(), quit)
+}
+
+// pauseItem pauses or resumes the bridge; the label follows the engine's
+// state, which the event stream reports back.
+func (t *tray) pauseItem() *fyne.MenuItem {
+	paused := t.u.status.st.Paused
+	label := "Pause the bridge"
+	if paused {
+		label = "Resume the bridge"
+	}
+	item := fyne.NewMenuItem(label, func() {
+		background(t.u, func() (struct{}, error) {
+			return struct{}{}, t.u.api.SetPaused(!paused)
+		}, func(_ struct{}, err error) {
+			if err != nil {
+				t.u.log.Warn("ui: pause or resume failed", "error", err)
+			}
+		})
+	})
+	item.Disabled = !t.u.status.up
+	return item
 }
 
 // menuKey identifies a menu by its labels.
