@@ -14,7 +14,10 @@
 //     checks with the system roots, an optional CA bundle and an optional
 //     pinned certificate; folders, releases with argument schemas, jobs,
 //     packages.
-//   - Follower: batched status polling of many jobs.
+//   - Follower: batched status polling of many jobs; states pushed by
+//     webhooks through the relay (push.go) make news arrive sooner and
+//     slow the polling down to a reconciliation rate.
+//   - Webhooks: registering the relay's webhook (webhooks.go).
 //   - Diagnose: the connection checklist behind `robotbridge doctor`.
 //
 // docs/orchestrator.md explains the decisions; the API facts are in the

@@ -4,6 +4,8 @@
 #   2. job start overhead against a bare fork/exec (Go benchmarks)
 #   3. the engine's idle RSS and CPU, and 100 concurrent jobs through the
 #      HTTP API with a check for leaked fds, zombies and goroutines.
+#   4. the webhook relay (issue 6): 1,000 signed calls a second for
+#      RELAY_SECONDS (default 5) to a relay process with 200 subscribers.
 # Run it through `make bench` (which builds bin/robotbridge first). Linux
 # only: it reads /proc. All traffic stays on 127.0.0.1.
 set -euo pipefail
@@ -55,6 +57,9 @@ run_go_benchmarks() {
 		| tee -a "$WORK/bench.txt"
 	"$GO" test -run '^$' -bench '^BenchmarkHistory' -benchtime 1000x -count 1 ./robot \
 		| tee -a "$WORK/bench.txt"
+	# Webhook relay (issue 6): each x is one second of load, bounded.
+	"$GO" test -run '^$' -bench '^BenchmarkRelayLoad$' -benchtime "${RELAY_SECONDS:-5}x" \
+		-count 1 ./relay | tee -a "$WORK/bench.txt"
 }
 
 # metric NAME UNIT prints the value before UNIT on the result line of
@@ -305,11 +310,23 @@ summary() {
 		"$(metric BenchmarkStreamIdle cpu-ms/s)"
 	printf '%-36s %s us  [target < 10 ms]\n' "history: newest 50 of 100,000" \
 		"$(calc "$(metric BenchmarkHistory_ListNewest50Of100k ns/op) / 1000")"
+	relay_summary
 	printf '%-36s %s MB  [target < 25 MB]\n' "engine idle RSS" "$(calc "$IDLE_RSS_KB / 1024")"
 	printf '%-36s %s  [target ~0]\n' "engine idle CPU ticks in 5 s" "$IDLE_TICKS"
 	printf '%-36s %s/%s ok in %s ms; fds %s -> %s; zombies %s; goroutines %s (fresh %s)\n' \
 		"$JOBS concurrent jobs" "$JOBS_OK" "$JOBS" "$JOBS_MS" "$FDS_BEFORE" "$FDS_AFTER" \
 		"$ZOMBIES" "$GOROUTINES_AFTER" "$GOROUTINES_FRESH"
+}
+
+# relay_summary prints the relay load benchmark's figures.
+relay_summary() {
+	local r=BenchmarkRelayLoad
+	printf '%-36s %s calls/s to 200 subscribers; delivery p50 %s ms, p99 %s ms, max %s ms\n' \
+		"relay at 1,000 webhook calls/s" "$(metric $r calls/s)" "$(metric $r p50-delivery-ms)" \
+		"$(metric $r p99-delivery-ms)" "$(metric $r max-delivery-ms)"
+	printf '%-36s answer p99 %s ms; RSS %s MB (peak %s MB); %s cores; load %s\n' \
+		"" "$(metric $r p99-answer-ms)" "$(metric $r relay-rss-MB)" \
+		"$(metric $r relay-peak-MB)" "$(metric $r relay-cpu-cores)" "$(metric $r loadavg-1m)"
 }
 
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -4,8 +4,8 @@
 // personal access tokens, nested folders (non-ASCII names included),
 // releases with versions and argument schemas, jobs that move through
 // states on a fake clock, the spec's error shapes, rate limits and token
-// expiry on demand, and request counts per endpoint. It also has a fake
-// OS keyring.
+// expiry on demand, request counts per endpoint, and webhooks that deliver
+// signed job events with faults on demand. It also has a fake OS keyring.
 //
 // It listens on loopback only.
 package orchestratortest

@@ -232,10 +232,10 @@ func (h *hooks) reorder(s *Server, job int64, typ string, d delivery) {
 // jobEventLocked is the payload of a job event (spec §7.4).
 func (s *Server) jobEventLocked(j *job, typ, id string, folder int64, m move) map[string]any {
 	h := s.hooksLocked()
+	robot := map[string]any{"Id": 77, "Name": "svc-bot-01", "MachineName": "VM-BOT-01"}
 	obj := map[string]any{"Id": j.id, "Key": j.key, "State": m.state,
 		"Info": nilIfEmpty(m.info), "StartTime": nil, "EndTime": nil,
-		"OutputArguments": h.outputs(m.output),
-		"Robot":           map[string]any{"Id": 77, "Name": "svc-bot-01", "MachineName": "VM-BOT-01"},
+		"OutputArguments": h.outputs(m.output), "Robot": robot,
 		"Release": map[string]any{"Id": j.rel.id, "Key": j.rel.Key,
 			"ProcessKey": j.rel.ProcessKey}}
 	if j.start != nil && !j.start.After(m.at) {
