@@ -42,8 +42,8 @@ func (s *Server) otherUser(r *http.Request) bool {
 	if !found { // a server not built by Serve (tests): ask per request
 		local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
 		remote, err := net.ResolveTCPAddr("tcp", r.RemoteAddr)
-		if local == nil || err != nil {
-			return false
+		if local == nil || err != nil || !remote.IP.IsLoopback() {
+			return false // not a real loopback connection: nobody to ask about
 		}
 		p.uid, p.ok = s.cfg.PeerUID(local, remote)
 	}

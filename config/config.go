@@ -81,14 +81,35 @@ func Load(dir string) (Settings, error) {
 }
 
 func (s Settings) validate(path string) error {
+	if err := s.Validate(); err != nil {
+		return fmt.Errorf("config: %s: %w", path, err)
+	}
+	return nil
+}
+
+// Validate checks the values a settings file may hold; the error names
+// the field and what it accepts, never a secret.
+func (s Settings) Validate() error {
 	for _, o := range s.AllowedOrigins {
 		if _, err := consent.NormalizeOrigin(o); err != nil {
-			return fmt.Errorf("config: %s: allowedOrigins: %w", path, err)
+			return fmt.Errorf("allowedOrigins: %w", err)
 		}
 	}
-	for name, port := range map[string]int{"port": s.Port, "apiPort": s.APIPort} {
-		if port < 0 || port > 65535 {
-			return fmt.Errorf("config: %s: %s %d is not a TCP port (1-65535)", path, name, port)
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"port", s.Port}, {"apiPort", s.APIPort}} {
+		if f.v < 0 || f.v > 65535 {
+			return fmt.Errorf("%s %d is not a TCP port (1-65535)", f.name, f.v)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"maxMessageMiB", s.MaxMessageMiB}, {"maxAttendedJobs", s.MaxAttendedJobs},
+		{"jobTimeoutSeconds", s.JobTimeoutSeconds}} {
+		if f.v < 0 {
+			return fmt.Errorf("%s %d is negative (0 means the default)", f.name, f.v)
 		}
 	}
 	return nil

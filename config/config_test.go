@@ -37,6 +37,7 @@ func TestLoad_BrokenFilesAreNamedAndLeftAlone(t *testing.T) {
 		"wildcard": `{"version": 1, "allowedOrigins": ["*"]}`,
 		"future":   `{"version": 99}`,
 		"bad port": `{"version": 1, "port": 70000}`,
+		"negative": `{"version": 1, "maxAttendedJobs": -1}`,
 	}
 	for name, content := range cases {
 		t.Run(name, func(t *testing.T) {

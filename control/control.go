@@ -98,43 +98,58 @@ type apiError struct {
 // Do sends a request with an optional JSON body and decodes the JSON
 // answer into out (if not nil).
 func (c *Client) Do(method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		data, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(data)
-	}
-	req, err := http.NewRequest(method, "http://robotbridge"+path, rd)
+	data, err := c.send(method, path, body)
 	if err != nil {
 		return err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		var opErr *net.OpError
-		if errors.As(err, &opErr) || errors.Is(err, os.ErrNotExist) {
-			return ErrNoEngine
-		}
-		return err
-	}
-	defer resp.Body.Close()
-
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode >= 300 {
-		var e apiError
-		if json.Unmarshal(data, &e) == nil && e.Error != "" {
-			return errors.New(e.Error)
-		}
-		return fmt.Errorf("control API: %s", resp.Status)
 	}
 	if out != nil {
 		return json.Unmarshal(data, out)
 	}
 	return nil
+}
+
+// Get returns the raw answer of a GET, such as a job's log text (at most
+// 16 MiB). Errors are the API's own messages, as with Do.
+func (c *Client) Get(path string) ([]byte, error) {
+	return c.send("GET", path, nil)
+}
+
+// send makes one call and returns the answer body of a success.
+func (c *Client) send(method, path string, body any) ([]byte, error) {
+	var rd io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, "http://robotbridge"+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		var opErr *net.OpError
+		if errors.As(err, &opErr) || errors.Is(err, os.ErrNotExist) {
+			return nil, ErrNoEngine
+		}
+		return nil, err
+	}
+	defer resp.Body.Close()
+
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode >= 300 {
+		var e apiError
+		if json.Unmarshal(data, &e) == nil && e.Error != "" {
+			return nil, errors.New(e.Error)
+		}
+		return nil, fmt.Errorf("control API: %s", resp.Status)
+	}
+	return data, nil
 }
 
 // WriteJSON and WriteError are the control API's answers.

@@ -35,6 +35,8 @@ func (e *Engine) ControlHandler() http.Handler {
 	mux.HandleFunc("GET /v1/jobs/{id}", e.getJob)
 	mux.HandleFunc("POST /v1/jobs/{id}/stop", e.stopJob)
 	mux.HandleFunc("GET /v1/events", e.events)
+	e.settingsRoutes(mux)
+	e.orchestratorRoutes(mux)
 	return mux
 }
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"robotbridge/assets/samples"
@@ -33,6 +34,7 @@ type Options struct {
 	DemoAddr      string   // serve the demo page here ("" = no demo)
 	Ready         io.Writer
 	ProcessLimits robot.Limits
+	Orchestrator  OrchestratorOptions
 }
 
 // DefaultPort is the RobotJS discovery port.
@@ -99,7 +101,8 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	e := &Engine{robot: bot, gate: gate, bridge: server, listeners: listeners, feed: events,
-		folder: folder}
+		folder: folder, configDir: dir,
+		orch: newOrchestrators(ctx, dir, events, opts.Orchestrator)}
 	go func() { _ = control.Serve(ctx, ctl, e.ControlHandler()) }()
 
 	announce(opts.Ready, listeners, demo, origins)
@@ -114,6 +117,9 @@ type Engine struct {
 	listeners *bridge.Listeners
 	feed      *feed.Log
 	folder    *robot.Folder // nil without a packages folder
+	configDir string        // where config.json and logs/ live
+	settingMu sync.Mutex    // one settings change at a time
+	orch      *orchestrators
 }
 
 func configDir(opts Options) (string, error) {

@@ -24,6 +24,13 @@ const (
 	ConsentPending   = "consent.pending" // Origin and Code wait for the user
 	ConsentDecided   = "consent.decided" // State: approved or denied
 	BridgePaused     = "bridge.paused"   // State: paused or resumed
+	// OrchestratorJobState: an Orchestrator job the engine follows changed
+	// State (Connection, Folder, Process, JobID; Error and Output at the
+	// end). Control API only: Origin stays empty, so no page sees it.
+	OrchestratorJobState = "orchestrator.job.state"
+	// OrchestratorRelay: the relay subscription of Connection is State up
+	// or down (pushed job states flow, or polling alone goes on).
+	OrchestratorRelay = "orchestrator.relay"
 )
 
 // Event is one thing that happened in the engine.
@@ -44,6 +51,9 @@ type Event struct {
 	// ErrorType is the error's short category (JobError.Type).
 	ErrorType string `json:"errorType,omitempty"`
 	Code      string `json:"code,omitempty"`
+	// Connection and Folder place an Orchestrator job.
+	Connection string `json:"connection,omitempty"`
+	Folder     string `json:"folder,omitempty"`
 
 	// JSON is the event encoded once at publish time, so fanning it out
 	// to many readers costs no encoding per reader.

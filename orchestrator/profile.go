@@ -71,6 +71,10 @@ type Profile struct {
 	// AllowHTTPLoopback permits plain http:// to a loopback address, for
 	// development servers on this computer. Never for other hosts.
 	AllowHTTPLoopback bool `json:"allowHttpLoopback,omitempty"`
+	// RelayURL is a webhook relay's subscriber endpoint
+	// (wss://HOST/v1/subscribe): the engine subscribes there for pushed
+	// job states, with the token kept in the keyring (SecretRelayToken).
+	RelayURL string `json:"relayUrl,omitempty"`
 }
 
 var profileName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -105,7 +109,7 @@ func (p Profile) Validate() error {
 			return err
 		}
 	}
-	return nil
+	return p.checkRelayURL()
 }
 
 // BaseURL is the Orchestrator API root: the pasted URL without a

@@ -194,9 +194,10 @@ func (s *Secrets) Delete(profile string, kind SecretKind) error {
 	return nil
 }
 
-// DeleteAll removes every secret of the profile, its webhook secret too.
+// DeleteAll removes every secret of the profile, its webhook secret and
+// relay token too.
 func (s *Secrets) DeleteAll(profile string) error {
-	for _, k := range append(slices.Clone(secretKinds), SecretWebhook) {
+	for _, k := range append(slices.Clone(secretKinds), SecretWebhook, SecretRelayToken) {
 		if err := s.Delete(profile, k); err != nil {
 			return err
 		}

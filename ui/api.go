@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 
+	"robotbridge/config"
 	"robotbridge/control"
 	"robotbridge/engine"
 	"robotbridge/feed"
@@ -72,6 +73,29 @@ func (a *API) Stop(id string, kill bool) error {
 		return fmt.Errorf("stop job %s: %w", id, err)
 	}
 	return nil
+}
+
+// JobLog returns a job's log text; the engine keeps logs only when job
+// logs are on in Settings, and says so otherwise.
+func (a *API) JobLog(id string) (string, error) {
+	data, err := a.c.Get("/v1/jobs/" + url.PathEscape(id) + "/log")
+	if err != nil {
+		return "", fmt.Errorf("log of job %s: %w", id, err)
+	}
+	return string(data), nil
+}
+
+// Settings returns the engine's settings file (config.json).
+func (a *API) Settings() (config.Settings, error) {
+	var s config.Settings
+	return s, a.c.Do("GET", "/v1/settings", nil, &s)
+}
+
+// SaveSettings replaces the engine's settings file; the engine reads it
+// when it starts.
+func (a *API) SaveSettings(s config.Settings) (engine.SettingsAnswer, error) {
+	var ans engine.SettingsAnswer
+	return ans, a.c.Do("PUT", "/v1/settings", s, &ans)
 }
 
 // Sites lists the approved and pre-approved sites.

@@ -8,11 +8,15 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"robotbridge/engine"
 )
+
+// maxLogShown bounds the log text the log dialog shows.
+const maxLogShown = 256 << 10
 
 // maxOutputShown bounds the output text the detail pane shows.
 const maxOutputShown = 4 << 10
@@ -28,6 +32,8 @@ type jobDetail struct {
 	output  *widget.Label
 	stop    *widget.Button
 	kill    *widget.Button
+	openLog *widget.Button
+	logView *widget.TextGrid // the last log shown, for tests
 	msg     *widget.Label
 	content fyne.CanvasObject
 }
@@ -44,13 +50,16 @@ func newJobDetail(u *ui) *jobDetail {
 	d.stop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), func() { d.stopJob(false) })
 	d.kill = widget.NewButtonWithIcon("Kill", theme.CancelIcon(), func() { d.stopJob(true) })
 	d.kill.Importance = widget.DangerImportance
+	d.openLog = widget.NewButtonWithIcon("Open log", theme.DocumentIcon(), d.showLog)
+	d.openLog.Disable()
 	d.stop.Disable()
 	d.kill.Disable()
 	d.errText.Hide()
 	d.output.Hide()
 	d.msg.Hide()
 
-	head := container.NewBorder(nil, nil, nil, buttons(d.stop, d.kill), twoLines(d.title, d.times))
+	head := container.NewBorder(nil, nil, nil, buttons(d.openLog, d.stop, d.kill),
+		twoLines(d.title, d.times))
 	scroll := container.NewVScroll(container.NewVBox(d.errText, d.output, d.msg))
 	scroll.SetMinSize(fyne.NewSize(0, 90))
 	d.content = container.NewVBox(widget.NewSeparator(), head, scroll)
@@ -61,6 +70,7 @@ func newJobDetail(u *ui) *jobDetail {
 func (d *jobDetail) Show(id string) {
 	d.id = id
 	setOrHide(d.msg, "")
+	d.openLog.Enable()
 	d.refresh()
 }
 
@@ -166,4 +176,40 @@ func (d *jobDetail) stopJob(kill bool) {
 		}
 		d.StateChanged(id)
 	})
+}
+
+// showLog fetches the job's log in the background and shows it in a
+// dialog, or the engine's answer (job logs off) under the details.
+func (d *jobDetail) showLog() {
+	id := d.id
+	if id == "" {
+		return
+	}
+	d.openLog.Disable()
+	work := func() (string, error) { return d.u.api.JobLog(id) }
+	background(d.u, work, func(text string, err error) {
+		d.openLog.Enable()
+		if err != nil {
+			d.msg.Importance = widget.DangerImportance
+			setOrHide(d.msg, err.Error())
+			return
+		}
+		d.logView = widget.NewTextGridFromString(logText(text))
+		scroll := container.NewScroll(d.logView)
+		scroll.SetMinSize(fyne.NewSize(720, 420))
+		dialog.ShowCustom("Log of job "+id, "Close", scroll, d.u.win)
+	})
+}
+
+// logText is a log cut to a size the dialog can show (and saying so).
+func logText(text string) string {
+	if text == "" {
+		return "(the log is empty)"
+	}
+	if len(text) <= maxLogShown {
+		return text
+	}
+	more := len(text) - maxLogShown
+	return strings.ToValidUTF8(text[:maxLogShown], "") +
+		fmt.Sprintf("\n… (%d more bytes not shown)", more)
 }

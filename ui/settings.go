@@ -21,12 +21,14 @@ type settingsTab struct {
 	autoMsg   *widget.Label
 	notify    *widget.Check
 	engine    *widget.Label
+	form      *settingsForm
 	content   fyne.CanvasObject
 	loading   bool // ignore the check's callback while setting it
 }
 
 func newSettingsTab(u *ui) *settingsTab {
-	t := &settingsTab{u: u, autoMsg: widget.NewLabel(""), engine: widget.NewLabel("")}
+	t := &settingsTab{u: u, autoMsg: widget.NewLabel(""), engine: widget.NewLabel(""),
+		form: newSettingsForm(u)}
 	t.autoMsg.Wrapping = fyne.TextWrapWord
 	t.engine.Wrapping = fyne.TextWrapWord
 	t.autostart = widget.NewCheck("Start the engine when I log in (a user service)", t.setAutostart)
@@ -34,13 +36,13 @@ func newSettingsTab(u *ui) *settingsTab {
 		func(on bool) { u.app.Preferences().SetBool(prefNotifications, on) })
 	t.notify.SetChecked(u.app.Preferences().BoolWithFallback(prefNotifications, true))
 
-	portsHelp := note("Ports and the packages folder are read from config.json in the " +
-		"config folder when the engine starts (or from `robotbridge serve` flags).")
+	portsHelp := note("The engine reads these from config.json in its config folder when " +
+		"it starts; `robotbridge serve` flags override them.")
 	body := container.NewVBox(
 		widget.NewCard("Start at login", "", container.NewVBox(t.autostart, t.autoMsg)),
 		widget.NewCard("Notifications", "", container.NewVBox(t.notify,
 			note("A burst of job updates is summed up in one notification."))),
-		widget.NewCard("Engine", "", container.NewVBox(t.engine, portsHelp)),
+		widget.NewCard("Engine", "", container.NewVBox(t.engine, t.form.content, portsHelp)),
 	)
 	t.content = container.NewVScroll(container.NewPadded(body))
 	return t
@@ -52,8 +54,9 @@ func (t *settingsTab) NotificationsOn() bool {
 	return t.u.app.Preferences().BoolWithFallback(prefNotifications, true)
 }
 
-// Reload reads the autostart state and the engine's ports.
+// Reload reads the autostart state and the engine's ports and settings.
 func (t *settingsTab) Reload() {
+	t.form.Reload()
 	background(t.u, t.u.api.Status, func(st engine.Status, err error) {
 		t.engine.SetText(engineText(st, err, t.u.opts.InProcess, t.u.opts.ConfigDir))
 	})

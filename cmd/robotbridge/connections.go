@@ -122,8 +122,7 @@ func openStore(dir string) (*orchestrator.Store, error) {
 		}
 		dir = d
 	}
-	secrets := orchestrator.NewSecrets(orchestrator.SystemKeyring(), 0)
-	return orchestrator.NewStore(dir, secrets, nil), nil
+	return orchestrator.OpenStore(dir), nil
 }
 
 func listConnections(st *orchestrator.Store) error {
@@ -202,6 +201,11 @@ func readSecret(in *os.File, prompt io.Writer, p orchestrator.Profile) (string, 
 	if p.User != "" && p.Auth != orchestrator.AuthToken {
 		what += " for " + p.User
 	}
+	return readSecretNamed(in, prompt, what)
+}
+
+// readSecretNamed is readSecret for a secret called what.
+func readSecretNamed(in *os.File, prompt io.Writer, what string) (string, error) {
 	if !isTerminal(in) {
 		line, err := bufio.NewReader(in).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {

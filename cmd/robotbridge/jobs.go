@@ -96,6 +96,18 @@ func run(args []string) error {
 // follow prints the events of one job (or all jobs when jobID is empty)
 // until that job ends.
 func follow(c *control.Client, after uint64, jobID string) error {
+	return followUntil(c, after, func(e feed.Event) (show, end bool) {
+		if jobID == "" {
+			return true, false
+		}
+		return e.JobID == jobID, e.JobID == jobID && e.Type == feed.JobState && isEnd(e.State)
+	})
+}
+
+// followUntil prints the events watch shows, from after on, until one it
+// says ends the wait: nil when that event's state is successful.
+func followUntil(c *control.Client, after uint64,
+	watch func(feed.Event) (show, end bool)) error {
 	body, err := c.Stream(context.Background(), "/v1/events?after="+fmt.Sprint(after))
 	if err != nil {
 		return err
@@ -106,14 +118,17 @@ func follow(c *control.Client, after uint64, jobID string) error {
 	sc.Buffer(make([]byte, 64<<10), 32<<20)
 	for sc.Scan() {
 		var e feed.Event
-		if json.Unmarshal(sc.Bytes(), &e) != nil || (jobID != "" && e.JobID != jobID) {
+		if json.Unmarshal(sc.Bytes(), &e) != nil {
 			continue
 		}
-		printEvent(os.Stdout, e)
-		if jobID != "" && e.Type == feed.JobState && isEnd(e.State) {
-			if e.State != "successful" {
-				return fmt.Errorf("job ended %s", e.State)
-			}
+		show, end := watch(e)
+		if show {
+			printEvent(os.Stdout, e)
+		}
+		if end && e.State != "successful" {
+			return fmt.Errorf("job ended %s", e.State)
+		}
+		if end {
 			return nil
 		}
 	}
@@ -151,6 +166,10 @@ func printEvent(w io.Writer, e feed.Event) {
 	case feed.JobOutput:
 		out, _ := json.MarshalIndent(e.Output, "", "  ")
 		fmt.Fprintf(w, "%s %s output: %s\n", at, short, out)
+	case feed.OrchestratorJobState:
+		printOrchestratorEvent(w, at, e)
+	case feed.OrchestratorRelay:
+		fmt.Fprintf(w, "%s relay of %s: %s\n", at, e.Connection, e.State)
 	case "resync":
 		fmt.Fprintln(w, "(some events were missed: the reader fell behind)")
 	}

@@ -30,6 +30,7 @@ Usage:
   robotbridge jobs [--follow]      job history; stop|kill JOB; --follow streams events
   robotbridge connections COMMAND  add, list, remove and test Orchestrator connections
   robotbridge doctor [CONNECTION]  check connections and the local robot, one line per check
+  robotbridge orchestrator run CONNECTION PROCESS [JSON]  run it in Orchestrator, follow to the end
   robotbridge relay [flags]        the webhook relay server; token|secret|register (relay help)
   robotbridge sites COMMAND        approve, deny, list and revoke sites
   robotbridge consent URL          handle a uipath-web:// consent link
@@ -70,6 +71,8 @@ func main() {
 		err = connections(args)
 	case "doctor":
 		err = doctor(args)
+	case "orchestrator":
+		err = orchestratorCmd(args)
 	case "relay":
 		err = relayCmd(args)
 	case "sites":

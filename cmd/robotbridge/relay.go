@@ -30,6 +30,13 @@ const relayUsage = `usage:
                                        (also kept in the OS keyring)
   robotbridge relay unregister CONNECTION --url URL
                                        remove that webhook and the keyring copy
+  robotbridge relay subscribe CONNECTION --url wss://HOST/v1/subscribe
+                                       make the engine take the connection's job
+                                       states from the relay; the subscriber token is
+                                       read from a prompt or standard input and kept
+                                       in the OS keyring (restart the engine after)
+  robotbridge relay unsubscribe CONNECTION
+                                       stop that, and remove the token
 See docs/relay.md.`
 
 func relayCmd(args []string) error {
@@ -43,6 +50,10 @@ func relayCmd(args []string) error {
 			return relayRegister(args[1:], true)
 		case "unregister":
 			return relayRegister(args[1:], false)
+		case "subscribe":
+			return relaySubscribe(args[1:], true)
+		case "unsubscribe":
+			return relaySubscribe(args[1:], false)
 		case "help":
 			fmt.Println(relayUsage)
 			return nil
@@ -290,14 +301,43 @@ func connection(dir, name string) (*orchestrator.Store, *orchestrator.Client, er
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := store.Get(name)
-	if err != nil {
-		return nil, nil, err
-	}
-	secret, err := store.Secret(p)
-	if err != nil {
-		return nil, nil, err
-	}
-	c, err := orchestrator.New(orchestrator.Config{Profile: p, Secret: secret})
+	c, err := store.Client(name, orchestrator.Config{})
 	return store, c, err
+}
+
+// relaySubscribe names (or removes) the relay the engine subscribes to
+// for a connection; the token goes to the keyring, never a file or flag.
+func relaySubscribe(args []string, on bool) error {
+	if err := refuseSecretFlags(args); err != nil {
+		return err
+	}
+	fs, dir := commonFlags("relay subscribe")
+	url := fs.String("url", "", "the relay's subscriber URL, wss://HOST/v1/subscribe")
+	rest, err := parseAll(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 || on == (*url == "") {
+		return fmt.Errorf("relay subscribe: give CONNECTION and --url; unsubscribe: "+
+			"CONNECTION\n%s", relayUsage)
+	}
+	store, err := openStore(*dir)
+	if err != nil {
+		return err
+	}
+	token := ""
+	if on {
+		if token, err = readSecretNamed(os.Stdin, os.Stderr, "subscriber token"); err != nil {
+			return err
+		}
+	}
+	if err := store.SetRelay(rest[0], *url, token); err != nil {
+		return err
+	}
+	if on {
+		fmt.Printf("%s now subscribes to %s (restart the engine to use it)\n", rest[0], *url)
+	} else {
+		fmt.Printf("%s no longer subscribes to a relay\n", rest[0])
+	}
+	return nil
 }
