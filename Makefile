@@ -52,7 +52,7 @@ e2e: build e2e-deps
 	NODE_DEPS=$(NODE_DEPS) ROBOTBRIDGE_BIN=$(CURDIR)/$(BIN) \
 		node --test --test-concurrency=1 test/e2e/
 
-bench: build
+bench: engine build
 	bash scripts/bench.sh
 
 # The real desktop app under Xvfb: screenshots of every tab and of the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -57,6 +58,22 @@ func (p *Package) CheckInputs(args map[string]any) error {
 	return nil
 }
 
+// CheckOutputs checks the output arguments a process returned against the
+// declared output types. Undeclared outputs pass: Studio processes often
+// return more than they declare.
+func (p *Package) CheckOutputs(out map[string]any) error {
+	for _, a := range p.Outputs {
+		v, ok := out[a.Name]
+		if !ok {
+			continue
+		}
+		if err := checkValue(a.Type, v); err != nil {
+			return fmt.Errorf("output argument %q: %w", a.Name, err)
+		}
+	}
+	return nil
+}
+
 func (p *Package) inputNames() string {
 	if len(p.Inputs) == 0 {
 		return "no arguments"
@@ -96,10 +113,21 @@ func checkValue(typeName string, v any) error {
 		return wantInteger(v, math.MinInt64, math.MaxInt64)
 	case "System.Double", "System.Single", "System.Decimal":
 		return wantNumber(v)
-	case "System.DateTime":
+	case "System.Int16":
+		return wantInteger(v, math.MinInt16, math.MaxInt16)
+	case "System.DateTime", "System.DateTimeOffset":
 		return wantTime(v)
+	case "System.TimeSpan":
+		return wantTimeSpan(v)
 	case "Newtonsoft.Json.Linq.JObject":
 		return want[map[string]any](v, "a JSON object")
+	case "Newtonsoft.Json.Linq.JArray":
+		return want[[]any](v, "a JSON array")
+	case "System.Data.DataTable":
+		return wantRows(v)
+	}
+	if strings.HasPrefix(typeName, "System.Collections.Generic.Dictionary`2") {
+		return want[map[string]any](v, "a JSON object (a dictionary)")
 	}
 
 	if strings.HasSuffix(typeName, "[]") {
@@ -152,6 +180,34 @@ func wantInteger(v any, lo, hi float64) error {
 	}
 	if f < lo || f > hi {
 		return fmt.Errorf("is out of range (%.0f to %.0f)", lo, hi)
+	}
+	return nil
+}
+
+// timeSpanPattern is .NET's TimeSpan text: [-][d.]hh:mm[:ss[.fffffff]].
+var timeSpanPattern = regexp.MustCompile(`^-?(\d+\.)?\d{1,2}:\d{2}(:\d{2}(\.\d{1,7})?)?$`)
+
+func wantTimeSpan(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("must be a duration as text such as \"01:30:00\", got %s", describe(v))
+	}
+	if !timeSpanPattern.MatchString(s) {
+		return errors.New(`is not a duration such as "01:30:00" or "2.04:00:00" (days.hours:minutes:seconds)`)
+	}
+	return nil
+}
+
+// wantRows accepts a DataTable as JSON rows: an array of objects.
+func wantRows(v any) error {
+	rows, ok := v.([]any)
+	if !ok {
+		return fmt.Errorf("must be a table as an array of row objects, got %s", describe(v))
+	}
+	for i, row := range rows {
+		if _, ok := row.(map[string]any); !ok {
+			return fmt.Errorf("row %d must be an object of column values, got %s", i, describe(row))
+		}
 	}
 	return nil
 }

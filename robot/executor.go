@@ -279,6 +279,10 @@ func (ex *execution) result(stopped bool, waitErr error, stderrTail string) (Sta
 	case waitErr != nil:
 		return Faulted, &JobError{Message: exitMessage(waitErr, stderrTail), Type: "ProcessExited"}
 	}
+	if err := ex.job.Package.CheckOutputs(ex.output); err != nil {
+		return Faulted, &JobError{Message: "the process returned " + err.Error() +
+			"; fix the process or its declared output types", Type: "BadOutput"}
+	}
 	return Successful, nil
 }
 

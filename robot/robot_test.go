@@ -316,6 +316,10 @@ func TestStart_BadInputsAreRefusedBeforeAnythingRuns(t *testing.T) {
 			{Name: "count", Type: "System.Int32"},
 			{Name: "when", Type: "System.DateTime"},
 			{Name: "tags", Type: "System.String[]"},
+			{Name: "span", Type: "System.TimeSpan"},
+			{Name: "table", Type: "System.Data.DataTable"},
+			{Name: "dict", Type: "System.Collections.Generic.Dictionary`2[[System.String]," +
+				"[System.Object]]"},
 		}})
 
 	cases := map[string]struct {
@@ -329,6 +333,9 @@ func TestStart_BadInputsAreRefusedBeforeAnythingRuns(t *testing.T) {
 		"bad date":         {map[string]any{"name": "a", "when": "yesterday"}, "ISO 8601"},
 		"bad array item":   {map[string]any{"name": "a", "tags": []any{"x", 1.0}}, "item 1"},
 		"unknown argument": {map[string]any{"name": "a", "nmae": "b"}, "not an argument"},
+		"bad duration":     {map[string]any{"name": "a", "span": "90 minutes"}, "duration"},
+		"table not rows":   {map[string]any{"name": "a", "table": []any{1.0}}, "row 0"},
+		"dict not object":  {map[string]any{"name": "a", "dict": "x"}, "dictionary"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -389,5 +396,52 @@ func TestProcessKeys_StableAndURLSafe(t *testing.T) {
 		if !strings.ContainsRune("0123456789abcdef-", c) {
 			t.Fatalf("key %q has a character that is not URL-safe", a)
 		}
+	}
+}
+
+func TestTypedArguments_GoodValuesOfEveryTypeAreAccepted(t *testing.T) {
+	r := newRobot(t, robot.Limits{})
+	args := map[string]any{
+		"s": "x", "b": true, "i": 42.0, "l": 9e15, "d": 1.5, "t": "2026-12-04T16:30:00Z",
+		"span": "1.02:30:00", "o": map[string]any{"k": 1.0}, "arr": []any{"a", "b"},
+		"table": []any{map[string]any{"col": 1.0}}, "dict": map[string]any{"a": "b"},
+		"ja": []any{1.0, "x"}, "any": "whatever",
+	}
+	types := map[string]string{"s": "System.String", "b": "System.Boolean",
+		"i": "System.Int32", "l": "System.Int64", "d": "System.Decimal",
+		"t": "System.DateTime", "span": "System.TimeSpan", "o": "Newtonsoft.Json.Linq.JObject",
+		"arr": "System.String[]", "table": "System.Data.DataTable",
+		"dict": "System.Collections.Generic.Dictionary`2[[System.String],[System.Object]]",
+		"ja":   "Newtonsoft.Json.Linq.JArray", "any": "Newtonsoft.Json.Linq.JToken"}
+	pkg := &robot.Package{Key: "typed", Name: "typed", AcceptsExtraArguments: false,
+		Command: []string{robot.SelfExecutable, "sample", "echo"}}
+	for name, typ := range types {
+		pkg.Inputs = append(pkg.Inputs, robot.Argument{Name: name, Type: typ})
+		pkg.Outputs = append(pkg.Outputs, robot.Argument{Name: name, Type: typ})
+	}
+	r.Install(pkg)
+	job, err := r.Start(robot.StartRequest{ProcessKey: "typed", Arguments: args})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitEnd(t, job, 10*time.Second)
+	if snap := job.Summary(); snap.State != robot.Successful || len(snap.Output) != len(args) {
+		t.Fatalf("state %s error %+v output %v", snap.State, snap.Err, snap.Output)
+	}
+}
+
+// Outputs of the wrong type fault the job with a message naming them.
+func TestOutputs_OfTheWrongTypeFaultTheJob(t *testing.T) {
+	r := newRobot(t, robot.Limits{})
+	r.Install(&robot.Package{Key: "lies", Name: "lies", AcceptsExtraArguments: true,
+		Command: []string{robot.SelfExecutable, "sample", "echo"},
+		Outputs: []robot.Argument{{Name: "count", Type: "System.Int32"}}})
+	job, _ := r.Start(robot.StartRequest{ProcessKey: "lies",
+		Arguments: map[string]any{"count": "many"}})
+	waitEnd(t, job, 10*time.Second)
+	_, jobErr := job.Result()
+	if job.State() != robot.Faulted || jobErr.Type != "BadOutput" ||
+		!strings.Contains(jobErr.Message, `output argument "count"`) {
+		t.Fatalf("state %s error %+v", job.State(), jobErr)
 	}
 }

@@ -11,7 +11,10 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-BIN=${ROBOTBRIDGE_BIN:-bin/robotbridge}
+# The engine as `make run` and the tests start it (built without cgo); the
+# full binary with the desktop app linked in is measured idle as well.
+BIN=${ROBOTBRIDGE_BIN:-bin/robotbridge-engine}
+FULL_BIN=${ROBOTBRIDGE_FULL_BIN:-bin/robotbridge}
 GO=${GO:-go}
 BENCHTIME=${BENCHTIME:-0.5s}
 ORIGIN=http://127.0.0.1:9999 # pre-approved with --allow-origin
@@ -158,6 +161,17 @@ measure_idle() {
 	IDLE_TICKS=$((t1 - t0))
 	echo "VmRSS ${IDLE_RSS_KB} kB, CPU ticks over 5 s: $IDLE_TICKS" \
 		"($(getconf CLK_TCK)/s), threads $(thread_count "$PID")"
+}
+
+# measure_idle_full measures the full binary's `serve` idle, if built.
+measure_idle_full() {
+	FULL_RSS_KB="-"
+	[[ -x $FULL_BIN ]] || return 0
+	local engine_bin=$BIN rss=$IDLE_RSS_KB ticks=$IDLE_TICKS
+	BIN=$FULL_BIN
+	measure_idle
+	FULL_RSS_KB=$IDLE_RSS_KB
+	BIN=$engine_bin IDLE_RSS_KB=$rss IDLE_TICKS=$ticks
 }
 
 # echo_key prints the process key of the echo sample.
@@ -312,6 +326,9 @@ summary() {
 		"$(calc "$(metric BenchmarkHistory_ListNewest50Of100k ns/op) / 1000")"
 	relay_summary
 	printf '%-36s %s MB  [target < 25 MB]\n' "engine idle RSS" "$(calc "$IDLE_RSS_KB / 1024")"
+	[[ $FULL_RSS_KB == - ]] ||
+		printf '%-36s %s MB (desktop app linked in, not started)\n' \
+			"full binary 'serve' idle RSS" "$(calc "$FULL_RSS_KB / 1024")"
 	printf '%-36s %s  [target ~0]\n' "engine idle CPU ticks in 5 s" "$IDLE_TICKS"
 	printf '%-36s %s/%s ok in %s ms; fds %s -> %s; zombies %s; goroutines %s (fresh %s)\n' \
 		"$JOBS concurrent jobs" "$JOBS_OK" "$JOBS" "$JOBS_MS" "$FDS_BEFORE" "$FDS_AFTER" \
@@ -333,4 +350,5 @@ LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 run_go_benchmarks
 measure_idle
 measure_jobs
+measure_idle_full
 summary
