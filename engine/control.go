@@ -259,10 +259,7 @@ func (e *Engine) processes(w http.ResponseWriter, r *http.Request) {
 // packageProblems lists packages of the packages folder that could not be
 // installed, with the reason.
 func (e *Engine) packageProblems(w http.ResponseWriter, r *http.Request) {
-	list := []robot.PackageProblem{}
-	if e.folder != nil {
-		list = append(list, e.folder.Problems()...)
-	}
+	list := append([]robot.PackageProblem{}, e.folder.Problems()...)
 	control.WriteJSON(w, http.StatusOK, list)
 }
 

@@ -19,6 +19,7 @@ func (e *Engine) orchestratorRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/orchestrator/jobs", e.orchJobs)
 	mux.HandleFunc("POST /v1/orchestrator/jobs", e.orchRun)
 	mux.HandleFunc("POST /v1/orchestrator/jobs/{connection}/{id}/stop", e.orchStop)
+	mux.HandleFunc("POST /v1/orchestrator/install", e.orchInstall)
 }
 
 // OrchestratorProcess is one process (release) of an Orchestrator folder.

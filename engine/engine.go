@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -116,9 +117,9 @@ type Engine struct {
 	bridge    *bridge.Server
 	listeners *bridge.Listeners
 	feed      *feed.Log
-	folder    *robot.Folder // nil without a packages folder
-	configDir string        // where config.json and logs/ live
-	settingMu sync.Mutex    // one settings change at a time
+	folder    *robot.Folder
+	configDir string     // where config.json and logs/ live
+	settingMu sync.Mutex // one settings change at a time
 	orch      *orchestrators
 }
 
@@ -186,8 +187,9 @@ func newRobot(dir string, s config.Settings, opts Options, events *feed.Log) (*r
 	return bot, nil
 }
 
-// watchPackages keeps the packages folder installed (nil when none is
-// configured): scanned once now, then every two seconds.
+// watchPackages keeps the packages folder installed: scanned once now,
+// then every two seconds. Without a configured folder it is "packages" in
+// the config directory, where packages installed from an Orchestrator go.
 func watchPackages(ctx context.Context, bot *robot.Robot, configDir string,
 	s config.Settings, opts Options) *robot.Folder {
 	dir := opts.PackagesDir
@@ -195,7 +197,10 @@ func watchPackages(ctx context.Context, bot *robot.Robot, configDir string,
 		dir = s.PackagesDir
 	}
 	if dir == "" {
-		return nil
+		dir = filepath.Join(configDir, "packages")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			slog.Warn("engine: cannot create the packages folder", "dir", dir, "err", err)
+		}
 	}
 	folder := &robot.Folder{Dir: dir, Robot: bot,
 		CacheDir: filepath.Join(configDir, "cache", "packages")}

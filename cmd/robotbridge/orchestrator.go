@@ -16,9 +16,13 @@ import (
 
 const orchestratorUsage = `usage:
   robotbridge orchestrator run CONNECTION PROCESS ['{"arg": "value"}'] [flags]
+  robotbridge orchestrator install CONNECTION PROCESS [flags]
 
-  starts PROCESS in the Orchestrator of CONNECTION through the running engine
-  and follows the job to its end, printing its states and output arguments
+  run starts PROCESS in the Orchestrator of CONNECTION through the running
+  engine and follows the job to its end, printing its states and output
+  arguments; install downloads the version of PROCESS that its release pins
+  from the Orchestrator's feed into the engine's packages folder, so it runs
+  on this computer (pages see it in their process list)
 
 flags:
   --folder PATH       the folder (default: the connection's default folder)
@@ -33,6 +37,16 @@ func orchestratorCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	if *dir == "" {
+		if *dir, err = config.DefaultDir(); err != nil {
+			return err
+		}
+	}
+	c := control.NewClient(control.SocketPath(*dir))
+	if len(rest) == 3 && rest[0] == "install" {
+		return orchestratorInstall(c, engine.InstallRequest{Connection: rest[1],
+			Process: rest[2], Folder: *folder})
+	}
 	if len(rest) < 3 || len(rest) > 4 || rest[0] != "run" {
 		return errors.New(orchestratorUsage)
 	}
@@ -45,12 +59,18 @@ func orchestratorCmd(args []string) error {
 			return fmt.Errorf("input arguments must be one JSON object: %w", err)
 		}
 	}
-	if *dir == "" {
-		if *dir, err = config.DefaultDir(); err != nil {
-			return err
-		}
+	return orchestratorRun(c, req)
+}
+
+// orchestratorInstall installs a process from the Orchestrator's feed.
+func orchestratorInstall(c *control.Client, req engine.InstallRequest) error {
+	var got engine.InstallAnswer
+	if err := c.Do("POST", "/v1/orchestrator/install", req, &got); err != nil {
+		return err
 	}
-	return orchestratorRun(control.NewClient(control.SocketPath(*dir)), req)
+	fmt.Printf("Installed %s %s (process key %s) from %s into %s.\n", got.Name, got.Version,
+		got.Key, req.Connection, got.File)
+	return nil
 }
 
 // orchestratorRun starts the job and follows its events to the end.

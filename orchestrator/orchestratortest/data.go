@@ -240,6 +240,14 @@ func (s *Server) SetNoRobot(path string, none bool) {
 	s.noRobot[s.folderByPathLocked(path).id] = none
 }
 
+// SetPackageCommand makes the feed's packages of id name a command in
+// their project.json, so robotbridge can run them after installing.
+func (s *Server) SetPackageCommand(id string, command ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.commands[id] = command
+}
+
 // AddPackage adds package versions to the tenant feed.
 func (s *Server) AddPackage(id string, versions ...string) {
 	s.mu.Lock()

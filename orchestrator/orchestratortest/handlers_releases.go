@@ -3,6 +3,7 @@ package orchestratortest
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -135,19 +136,31 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, args []string)
 	default:
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Disposition", "attachment; filename="+id+"."+version+".nupkg")
-		_, _ = w.Write(Nupkg(id, version))
+		s.mu.Lock()
+		command := s.commands[id]
+		s.mu.Unlock()
+		_, _ = w.Write(NupkgWithCommand(id, version, command))
 	}
 }
 
 // Nupkg builds a minimal package: a nuspec and a project.json.
-func Nupkg(id, version string) []byte {
+func Nupkg(id, version string) []byte { return NupkgWithCommand(id, version, nil) }
+
+// NupkgWithCommand builds a package whose project.json names the command
+// robotbridge runs it with (none: a Studio package robotbridge cannot run).
+func NupkgWithCommand(id, version string, command []string) []byte {
+	cmd := ""
+	if len(command) > 0 {
+		b, _ := json.Marshal(command)
+		cmd = `,"command":` + string(b)
+	}
 	var b bytes.Buffer
 	zw := zip.NewWriter(&b)
 	files := map[string]string{
 		id + ".nuspec": `<?xml version="1.0"?><package><metadata><id>` + id +
 			`</id><version>` + version + `</version></metadata></package>`,
 		"lib/net45/project.json": `{"name":"` + id + `","projectVersion":"` + version +
-			`","main":"Main.xaml"}`,
+			`","main":"Main.xaml"` + cmd + `}`,
 	}
 	for name, content := range files {
 		// Stored, not deflated: tests can look for the version in the bytes.

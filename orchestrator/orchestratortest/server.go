@@ -64,6 +64,7 @@ type Server struct {
 	tokens   map[string]*session
 	folders  []*folder
 	packages map[string][]string // package id -> versions
+	commands map[string][]string // package id -> its robotbridge command
 	releases []*release
 	jobs     map[int64]*job
 	noRobot  map[int64]bool // folders without a robot
@@ -105,7 +106,7 @@ func start(opts Options) (*Server, error) {
 		closing: make(chan struct{}),
 		now:     time.Date(2024, 5, 2, 8, 0, 0, 0, time.UTC),
 		users:   map[string]*User{}, apps: map[string]*App{}, pats: map[string]*PAT{},
-		tokens: map[string]*session{}, packages: map[string][]string{},
+		tokens: map[string]*session{}, packages: map[string][]string{}, commands: map[string][]string{},
 		jobs: map[int64]*job{}, noRobot: map[int64]bool{}, faults: map[string]*Fault{},
 		counts: map[string]int{}, lastReq: map[string]*http.Request{}}
 	if s.cert, err = ca.leaf(opts.Cert); err != nil {
