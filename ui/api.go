@@ -163,3 +163,36 @@ func (a *API) Events(ctx context.Context, after uint64, onEvent func(feed.Event)
 	}
 	return fmt.Errorf("event stream: %w", errStreamEnded)
 }
+
+// OrchestratorProcesses lists the processes (releases) of a connection's
+// folder ("": the connection's default folder).
+func (a *API) OrchestratorProcesses(conn, folder string) ([]engine.OrchestratorProcess, error) {
+	q := url.Values{"connection": {conn}}
+	if folder != "" {
+		q.Set("folder", folder)
+	}
+	var list []engine.OrchestratorProcess
+	if err := a.c.Do("GET", "/v1/orchestrator/processes?"+q.Encode(), nil, &list); err != nil {
+		return nil, fmt.Errorf("processes of %s: %w", conn, err)
+	}
+	return list, nil
+}
+
+// RunOrchestrator starts a job in an Orchestrator; the engine follows it
+// and reports its states as orchestrator.job.state events.
+func (a *API) RunOrchestrator(req engine.OrchestratorRunRequest) (engine.OrchestratorJob, error) {
+	var j engine.OrchestratorJob
+	if err := a.c.Do("POST", "/v1/orchestrator/jobs", req, &j); err != nil {
+		return j, fmt.Errorf("start %s in %s: %w", req.Process, req.Connection, err)
+	}
+	return j, nil
+}
+
+// StopOrchestrator asks the Orchestrator to stop (or kill) a followed job.
+func (a *API) StopOrchestrator(conn, id string, kill bool) error {
+	path := "/v1/orchestrator/jobs/" + url.PathEscape(conn) + "/" + url.PathEscape(id) + "/stop"
+	if err := a.c.Do("POST", path, engine.StopRequest{Kill: kill}, nil); err != nil {
+		return fmt.Errorf("stop job %s/%s: %w", conn, id, err)
+	}
+	return nil
+}

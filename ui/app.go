@@ -134,6 +134,7 @@ func (u *ui) stop() {
 // reloadAll refreshes every list from the engine.
 func (u *ui) reloadAll() {
 	u.procs.Reload()
+	u.procs.ReloadSources()
 	u.jobs.Reload()
 	u.sites.Reload()
 	u.settings.Reload()
@@ -145,7 +146,7 @@ func (u *ui) reloadAll() {
 // notify nor pop up).
 func (u *ui) handleEvent(ev feed.Event, live bool) {
 	switch ev.Type {
-	case feed.JobState:
+	case feed.JobState, feed.OrchestratorJobState:
 		if u.jobs.Apply(ev) {
 			u.tray.Refresh()
 		}
@@ -171,6 +172,8 @@ func (u *ui) handleEvent(ev feed.Event, live bool) {
 // tabSelected refreshes lists that have no event of their own.
 func (u *ui) tabSelected(t *container.TabItem) {
 	switch t.Text {
+	case "Processes":
+		u.procs.ReloadSources()
 	case "Sites":
 		u.sites.Reload()
 	case "Settings":

@@ -26,6 +26,7 @@ const maxOutputShown = 4 << 10
 type jobDetail struct {
 	u       *ui
 	id      string // "" when no job is picked
+	conn    string // the Orchestrator connection of the job; "" for the engine's own
 	title   *widget.Label
 	times   *widget.Label
 	errText *widget.Label
@@ -66,9 +67,9 @@ func newJobDetail(u *ui) *jobDetail {
 	return d
 }
 
-// Show picks a job and loads its details.
+// Show picks one of the engine's jobs and loads its details.
 func (d *jobDetail) Show(id string) {
-	d.id = id
+	d.id, d.conn = id, ""
 	setOrHide(d.msg, "")
 	d.openLog.Enable()
 	d.refresh()
@@ -84,14 +85,19 @@ func setOrHide(l *widget.Label, text string) {
 	}
 }
 
-// StateChanged reloads the details when they show job id.
-func (d *jobDetail) StateChanged(id string) {
-	if id != "" && id == d.id {
+// StateChanged reloads the details when they show the job with this row
+// key (see jobRow.key).
+func (d *jobDetail) StateChanged(key string) {
+	if key != "" && d.id != "" && key == jobKey(d.conn, d.id) {
 		d.refresh()
 	}
 }
 
 func (d *jobDetail) refresh() {
+	if d.conn != "" {
+		d.refreshOrchestrator()
+		return
+	}
 	id := d.id
 	work := func() (engine.JobDetail, error) { return d.u.api.Job(id) }
 	background(d.u, work, func(j engine.JobDetail, err error) {
@@ -112,7 +118,11 @@ func (d *jobDetail) render(j engine.JobDetail) {
 	d.times.SetText(jobTimes(j, time.Now()))
 	setOrHide(d.errText, j.Error)
 	setOrHide(d.output, outputText(j.Output))
-	active := jobRow{State: j.State}.isActive()
+	d.setStoppable(jobRow{State: j.State}.isActive())
+}
+
+// setStoppable enables Stop and Kill while the job can still be stopped.
+func (d *jobDetail) setStoppable(active bool) {
 	for _, b := range []*widget.Button{d.stop, d.kill} {
 		if active {
 			b.Enable()
@@ -158,7 +168,7 @@ func outputText(out map[string]any) string {
 
 // stopJob asks the engine to stop (or kill) the job in the background.
 func (d *jobDetail) stopJob(kill bool) {
-	id := d.id
+	id, conn := d.id, d.conn
 	if id == "" {
 		return
 	}
@@ -166,7 +176,12 @@ func (d *jobDetail) stopJob(kill bool) {
 	d.kill.Disable()
 	d.msg.Importance = widget.MediumImportance
 	setOrHide(d.msg, "Stopping…")
-	work := func() (struct{}, error) { return struct{}{}, d.u.api.Stop(id, kill) }
+	work := func() (struct{}, error) {
+		if conn != "" {
+			return struct{}{}, d.u.api.StopOrchestrator(conn, id, kill)
+		}
+		return struct{}{}, d.u.api.Stop(id, kill)
+	}
 	background(d.u, work, func(_ struct{}, err error) {
 		if err != nil {
 			d.msg.Importance = widget.DangerImportance
@@ -174,7 +189,7 @@ func (d *jobDetail) stopJob(kill bool) {
 		} else {
 			setOrHide(d.msg, "")
 		}
-		d.StateChanged(id)
+		d.StateChanged(jobKey(conn, id))
 	})
 }
 

@@ -33,7 +33,26 @@ type jobRow struct {
 	Created time.Time
 	Started time.Time // zero until running
 	Ended   time.Time // zero until terminal
+	// Connection and Folder place an Orchestrator job ("" for the
+	// engine's own jobs); Output is its output at a successful end.
+	Connection string
+	Folder     string
+	Output     map[string]any
 }
+
+// key identifies a row: the engine's job id, or for an Orchestrator job
+// its connection and id (Orchestrator ids are unique per connection only).
+func (r jobRow) key() string { return jobKey(r.Connection, r.ID) }
+
+func jobKey(conn, id string) string {
+	if conn == "" {
+		return id
+	}
+	return conn + "\x00" + id // a NUL never occurs in an engine job id
+}
+
+// isOrchestrator reports whether the job runs in an Orchestrator.
+func (r jobRow) isOrchestrator() bool { return r.Connection != "" }
 
 // isTerminal reports whether the job has ended.
 func isTerminal(state string) bool {
@@ -44,9 +63,11 @@ func isTerminal(state string) bool {
 	return false
 }
 
-// isActive reports whether the job can still be stopped.
+// isActive reports whether the job can still be stopped: it has a state
+// and it is not a final one (Orchestrator jobs have more states, such as
+// suspended or terminating).
 func (r jobRow) isActive() bool {
-	return r.State == stateRunning || r.State == stateStopping || r.State == statePending
+	return r.State != "" && !isTerminal(r.State)
 }
 
 // duration is how long the job ran (so far); ok is false before it runs.
@@ -108,15 +129,17 @@ func (m *jobModel) Merge(list []engine.JobEntry) {
 }
 
 // Apply updates the model from one event and reports whether a row
-// changed. Only job.state events change rows.
+// changed. Only job.state and orchestrator.job.state events change rows.
 func (m *jobModel) Apply(ev feed.Event) bool {
-	if ev.Type != feed.JobState || ev.JobID == "" {
+	if !isJobStateEvent(ev) || ev.JobID == "" {
 		return false
 	}
-	r := m.rows[ev.JobID]
+	k := jobKey(ev.Connection, ev.JobID)
+	r := m.rows[k]
 	if r == nil {
-		r = &jobRow{ID: ev.JobID, Process: ev.Process, Origin: ev.Origin, Created: ev.At}
-		m.rows[ev.JobID] = r
+		r = &jobRow{ID: ev.JobID, Process: ev.Process, Origin: ev.Origin, Created: ev.At,
+			Connection: ev.Connection, Folder: ev.Folder}
+		m.rows[k] = r
 	}
 	if isTerminal(r.State) {
 		return false // a replayed event must not revive an ended job
@@ -126,13 +149,29 @@ func (m *jobModel) Apply(ev feed.Event) bool {
 	case ev.State == stateRunning && r.Started.IsZero():
 		r.Started = ev.At
 	case isTerminal(ev.State):
-		r.Ended, r.Error = ev.At, ev.Error
+		r.Ended, r.Error, r.Output = ev.At, ev.Error, ev.Output
 		if r.Started.IsZero() {
 			r.Started = ev.At
 		}
 	}
 	m.trim()
 	return true
+}
+
+// isJobStateEvent reports whether ev is a state change of an engine job
+// or of an Orchestrator job the engine follows.
+func isJobStateEvent(ev feed.Event) bool {
+	return ev.Type == feed.JobState || ev.Type == feed.OrchestratorJobState &&
+		ev.Connection != ""
+}
+
+// Row returns the row with this key.
+func (m *jobModel) Row(key string) (jobRow, bool) {
+	r := m.rows[key]
+	if r == nil {
+		return jobRow{}, false
+	}
+	return *r, true
 }
 
 // Sorted returns the rows newest first.
@@ -145,7 +184,7 @@ func (m *jobModel) Sorted() []jobRow {
 		if !list[i].Created.Equal(list[j].Created) {
 			return list[i].Created.After(list[j].Created)
 		}
-		return list[i].ID > list[j].ID
+		return list[i].key() > list[j].key()
 	})
 	return list
 }
@@ -169,7 +208,7 @@ func (m *jobModel) trim() {
 	sorted := m.Sorted()
 	for _, r := range sorted[maxJobRows:] {
 		if isTerminal(r.State) {
-			delete(m.rows, r.ID)
+			delete(m.rows, r.key())
 		}
 	}
 }

@@ -53,7 +53,7 @@ func newJobsTab(u *ui) *jobsTab {
 	}
 	t.table.OnSelected = func(id widget.TableCellID) {
 		if id.Row >= 0 && id.Row < len(t.rows) {
-			t.detail.Show(t.rows[id.Row].ID)
+			t.showDetail(t.rows[id.Row])
 		}
 	}
 	t.detail = newJobDetail(u)
@@ -90,7 +90,7 @@ func jobCell(r jobRow, col int, now time.Time) (string, widget.Importance) {
 	case 1:
 		return r.Process, widget.MediumImportance
 	case 2:
-		return startedBy(r.Origin), widget.MediumImportance
+		return rowSource(r), widget.MediumImportance
 	case 3:
 		return clockTime(r.Created, now), widget.MediumImportance
 	case 4:
@@ -111,6 +111,12 @@ func stateLabel(state string) string {
 		return "Running"
 	case stateStopping:
 		return "Stopping"
+	case "suspended":
+		return "Suspended"
+	case "resumed":
+		return "Resumed"
+	case "terminating":
+		return "Terminating"
 	case stateSuccessful:
 		return "Finished"
 	case stateFaulted:
@@ -126,7 +132,7 @@ func stateLabel(state string) string {
 // stateImportance colours a state.
 func stateImportance(state string) widget.Importance {
 	switch state {
-	case stateRunning, stateStopping:
+	case stateRunning, stateStopping, "resumed", "terminating":
 		return widget.HighImportance
 	case stateSuccessful:
 		return widget.SuccessImportance
@@ -182,7 +188,7 @@ func (t *jobsTab) Apply(ev feed.Event) bool {
 		return false
 	}
 	t.changed()
-	t.detail.StateChanged(ev.JobID)
+	t.detail.StateChanged(jobKey(ev.Connection, ev.JobID))
 	return true
 }
 

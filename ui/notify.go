@@ -17,9 +17,13 @@ const (
 	notifyEvery = 5 * time.Second
 )
 
-// jobNotification is the notification for a job.state event; ok is false
-// for states that do not deserve one.
+// jobNotification is the notification for a job.state or an
+// orchestrator.job.state event; ok is false for states that do not
+// deserve one.
 func jobNotification(ev feed.Event) (n fyne.Notification, ok bool) {
+	if ev.Type == feed.OrchestratorJobState {
+		return orchestratorNotification(ev)
+	}
 	if ev.Type != feed.JobState {
 		return n, false
 	}

@@ -18,6 +18,9 @@ type processesTab struct {
 	u       *ui
 	all     []engine.ProcessEntry
 	shown   []engine.ProcessEntry
+	source  *widget.Select // "This computer" or an Orchestrator connection
+	conns   []string       // the connections the selector offers, in order
+	conn    string         // the chosen connection; "" for this computer
 	search  *widget.Entry
 	list    *widget.List
 	load    *loadState
@@ -34,10 +37,12 @@ func newProcessesTab(u *ui) *processesTab {
 
 	t.list = widget.NewList(func() int { return len(t.shown) }, newProcessRow,
 		func(i widget.ListItemID, o fyne.CanvasObject) { setProcessRow(o, t.shown[i]) })
-	t.list.OnSelected = func(i widget.ListItemID) { t.run.Show(t.shown[i]) }
+	t.list.OnSelected = func(i widget.ListItemID) { t.show(t.shown[i]) }
 	t.run = newRunPane(u)
+	t.source = newSourceSelect(t)
 
-	left := container.NewBorder(container.NewVBox(t.search, t.load.content), nil, nil, nil, t.list)
+	top := container.NewVBox(t.source, t.search, t.load.content)
+	left := container.NewBorder(top, nil, nil, nil, t.list)
 	split := container.NewHSplit(left, t.run.content)
 	split.Offset = 0.32
 	t.content = split
@@ -82,12 +87,22 @@ func processCaption(p engine.ProcessEntry) string {
 	return strings.Join(parts, " · ")
 }
 
-// Reload fetches the process list.
+// Reload fetches the process list of the chosen source.
 func (t *processesTab) Reload() {
 	if !t.load.Loading() {
 		return
 	}
-	background(t.u, t.u.api.Processes, func(list []engine.ProcessEntry, err error) {
+	conn := t.conn
+	work := t.u.api.Processes
+	if conn != "" {
+		work = t.orchestratorWork(conn)
+	}
+	background(t.u, work, func(list []engine.ProcessEntry, err error) {
+		if conn != t.conn { // the source changed meanwhile: load the new one
+			t.load.Done()
+			t.Reload()
+			return
+		}
 		if err != nil {
 			t.load.Failed("Could not list the processes", err)
 			return

@@ -14,6 +14,7 @@ import (
 type runPane struct {
 	u       *ui
 	proc    *engine.ProcessEntry // nil: nothing picked
+	target  runTarget            // where Run starts the job
 	form    *argForm
 	title   *widget.Label
 	caption *widget.Label
@@ -88,6 +89,11 @@ func (r *runPane) Update(list []engine.ProcessEntry) {
 			return
 		}
 	}
+	r.Clear()
+}
+
+// Clear empties the pane.
+func (r *runPane) Clear() {
 	r.proc = nil
 	r.body.Hide()
 	r.content.(*fyne.Container).Objects[0].Show()
@@ -103,13 +109,11 @@ func (r *runPane) submit() {
 		r.setResult(err.Error(), widget.DangerImportance)
 		return
 	}
-	key, name := r.proc.Key, r.proc.Name
 	r.runBtn.Disable()
 	r.busy.Show()
 	r.busy.Start()
-	r.setResult("Starting "+name+"…", widget.MediumImportance)
-	work := func() (engine.JobDetail, error) { return r.u.api.Run(key, args) }
-	background(r.u, work, func(d engine.JobDetail, err error) {
+	r.setResult("Starting "+r.proc.Name+"…", widget.MediumImportance)
+	background(r.u, r.target.start(r.u.api, *r.proc, args), func(msg string, err error) {
 		r.runBtn.Enable()
 		r.busy.Stop()
 		r.busy.Hide()
@@ -117,7 +121,7 @@ func (r *runPane) submit() {
 			r.setResult(err.Error(), widget.DangerImportance)
 			return
 		}
-		r.setResult("Started job "+d.ID+" ("+d.State+").", widget.SuccessImportance)
+		r.setResult(msg, widget.SuccessImportance)
 		r.toJobs.Show()
 	})
 }
