@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -50,6 +51,7 @@ func gui(args []string) error {
 		return err
 	}
 
+	plainLocaleToEnglish()
 	logs := ui.NewLogBuffer(2000)
 	if err := setupGUILogging(*logLevel, logs); err != nil {
 		return err
@@ -153,4 +155,17 @@ func (a serviceAutostart) SetEnabled(on bool) error {
 		return a.s.Install()
 	}
 	return a.s.Uninstall()
+}
+
+// plainLocaleToEnglish tells Fyne to use English when the locale is the
+// plain C/POSIX one (services, CI, minimal systems): Fyne cannot parse "C"
+// as a language and prints an error at every start otherwise.
+func plainLocaleToEnglish() {
+	if os.Getenv("LANGUAGE") != "" || os.Getenv("LC_ALL") != "" {
+		return
+	}
+	switch lang := os.Getenv("LANG"); {
+	case lang == "", lang == "C", lang == "POSIX", strings.HasPrefix(lang, "C."):
+		os.Setenv("LANGUAGE", "en")
+	}
 }
