@@ -132,10 +132,13 @@ func (r *Robot) Start(req StartRequest) (*Job, error) {
 	}
 
 	job, queued, err := r.admit(req, pkg)
-	if err != nil || queued {
-		return job, err
+	if err != nil {
+		return nil, err
 	}
-	r.launch(job, req.Arguments)
+	r.history.Record(job) // after admit: no file writes under r.mu
+	if !queued {
+		r.launch(job, req.Arguments)
+	}
 	return job, nil
 }
 
@@ -175,7 +178,6 @@ func (r *Robot) admit(req StartRequest, pkg *Package) (*Job, bool, error) {
 	job.feed = r.opts.Feed
 	job.setState(Pending)
 	r.jobs[id] = job
-	r.history.Record(job)
 
 	switch {
 	case busy:
