@@ -402,7 +402,8 @@ func (g *Gate) Deny(code, origin string) (Pending, error) {
 }
 
 // answer finds one waiting request and applies the user's answer to it.
-func (g *Gate) answer(code, origin string, apply func(*pendingEntry, time.Time) error) (Pending, error) {
+func (g *Gate) answer(code, origin string,
+	apply func(*pendingEntry, time.Time) error) (Pending, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.opts.Now()

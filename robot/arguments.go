@@ -193,7 +193,8 @@ func wantTimeSpan(v any) error {
 		return fmt.Errorf("must be a duration as text such as \"01:30:00\", got %s", describe(v))
 	}
 	if !timeSpanPattern.MatchString(s) {
-		return errors.New(`is not a duration such as "01:30:00" or "2.04:00:00" (days.hours:minutes:seconds)`)
+		return errors.New(`is not a duration such as "01:30:00" or "2.04:00:00" ` +
+			`(days.hours:minutes:seconds)`)
 	}
 	return nil
 }

@@ -43,7 +43,8 @@ Terminal=true
 NoDisplay=true
 MimeType=x-scheme-handler/%s;
 `, quoteExec(exe), Scheme)
-	if err := write(filepath.Join(d.DataHome, "applications", desktopFileName), []byte(entry)); err != nil {
+	path := filepath.Join(d.DataHome, "applications", desktopFileName)
+	if err := write(path, []byte(entry)); err != nil {
 		return fmt.Errorf("write desktop entry: %w", err)
 	}
 	return setDefault(d, write, true)

@@ -66,7 +66,8 @@ func sites(args []string) error {
 		}
 		return decide(c, cmd, rest[0], origin)
 	case cmd == "revoke" && len(rest) == 1:
-		if err := c.Do("POST", "/v1/sites/revoke", engine.OriginRequest{Origin: rest[0]}, nil); err != nil {
+		req := engine.OriginRequest{Origin: rest[0]}
+		if err := c.Do("POST", "/v1/sites/revoke", req, nil); err != nil {
 			return err
 		}
 		fmt.Printf("Revoked %s: its next request asks for consent again.\n", rest[0])

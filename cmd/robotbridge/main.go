@@ -105,12 +105,16 @@ func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var opts engine.Options
 	var origins originList
-	fs.StringVar(&opts.ConfigDir, "config-dir", "", "config directory (default: the user config dir)")
+	fs.StringVar(&opts.ConfigDir, "config-dir", "",
+		"config directory (default: the user config dir)")
 	fs.IntVar(&opts.Port, "port", 0, "discovery port (default 2323)")
-	fs.IntVar(&opts.APIPort, "api-port", -1, "API port; 0 picks a free one (default: settings, else free)")
-	fs.Var(&origins, "allow-origin", "pre-approve a site, e.g. https://app.example.com (repeatable)")
+	fs.IntVar(&opts.APIPort, "api-port", -1,
+		"API port; 0 picks a free one (default: settings, else free)")
+	fs.Var(&origins, "allow-origin",
+		"pre-approve a site, e.g. https://app.example.com (repeatable)")
 	fs.StringVar(&opts.PackagesDir, "packages", "", "folder of process packages")
-	fs.StringVar(&opts.DemoAddr, "demo", "", "serve the demo page on this loopback address, e.g. 127.0.0.1:2380")
+	fs.StringVar(&opts.DemoAddr, "demo", "",
+		"serve the demo page on this loopback address, e.g. 127.0.0.1:2380")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
