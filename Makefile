@@ -26,10 +26,12 @@ build:
 engine:
 	$(GO) build -o bin/robotbridge-engine ./cmd/robotbridge
 
+# RUN_ARGS adds serve flags, e.g. make run RUN_ARGS="--port 2400 --config-dir /tmp/rb".
+RUN_ARGS ?=
 run: engine
 	@echo "Open the demo page printed below; Ctrl-C stops the engine."
 	./bin/robotbridge-engine serve --demo $(DEMO_ADDR) --packages examples/packages \
-		--log-level info
+		--log-level info $(RUN_ARGS)
 
 # The Debian packages the tests need (installed only when missing).
 deps:

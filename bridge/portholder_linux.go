@@ -29,8 +29,7 @@ func portHolder(port int) string {
 		}
 		if inodes[strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]")] {
 			pid := strings.Split(fd, "/")[2]
-			comm, _ := os.ReadFile("/proc/" + pid + "/comm")
-			return fmt.Sprintf("pid %s (%s)%s", pid, strings.TrimSpace(string(comm)), owner)
+			return fmt.Sprintf("pid %s (%s)%s", pid, programName(pid), owner)
 		}
 	}
 	return strings.TrimPrefix(owner, ", ")
@@ -59,4 +58,15 @@ func listeningInodes(port int) (map[string]bool, int) {
 		}
 	}
 	return inodes, uid
+}
+
+// programName is the program's file name from its command line (comm is
+// cut at 15 characters), falling back to comm.
+func programName(pid string) string {
+	cmdline, _ := os.ReadFile("/proc/" + pid + "/cmdline")
+	if argv0, _, _ := strings.Cut(string(cmdline), "\x00"); argv0 != "" {
+		return filepath.Base(argv0)
+	}
+	comm, _ := os.ReadFile("/proc/" + pid + "/comm")
+	return strings.TrimSpace(string(comm))
 }

@@ -70,7 +70,8 @@ func Load(dir string) (Settings, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return Settings{}, fmt.Errorf("config: %s is not valid: %w; fix or remove it", path, err)
+		return Settings{}, fmt.Errorf("config: %s is not valid: %s; fix or remove it",
+			path, readableJSONError(err))
 	}
 	if s.Version > SchemaVersion {
 		return Settings{}, fmt.Errorf("config: %s has version %d, newer than this "+
@@ -157,4 +158,19 @@ func WriteFileAtomic(path string, data []byte) error {
 		d.Close()
 	}
 	return nil
+}
+
+// readableJSONError says which setting has the wrong kind of value in
+// words, instead of Go's type names.
+func readableJSONError(err error) string {
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) && typ.Field != "" {
+		want := map[string]string{"int": "a whole number", "bool": "true or false",
+			"string": "text in quotes", "[]string": "a list of texts"}[typ.Type.String()]
+		if want == "" {
+			want = "a " + typ.Type.String()
+		}
+		return fmt.Sprintf("%q must be %s, not a JSON %s", typ.Field, want, typ.Value)
+	}
+	return err.Error()
 }

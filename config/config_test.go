@@ -32,12 +32,13 @@ func TestSaveLoad_RoundTrip(t *testing.T) {
 
 func TestLoad_BrokenFilesAreNamedAndLeftAlone(t *testing.T) {
 	cases := map[string]string{
-		"torn":     `{"version": 1, "port": 23`,
-		"unknown":  `{"version": 1, "prot": 2323}`,
-		"wildcard": `{"version": 1, "allowedOrigins": ["*"]}`,
-		"future":   `{"version": 99}`,
-		"bad port": `{"version": 1, "port": 70000}`,
-		"negative": `{"version": 1, "maxAttendedJobs": -1}`,
+		"torn":         `{"version": 1, "port": 23`,
+		"unknown":      `{"version": 1, "prot": 2323}`,
+		"wildcard":     `{"version": 1, "allowedOrigins": ["*"]}`,
+		"future":       `{"version": 99}`,
+		"bad port":     `{"version": 1, "port": 70000}`,
+		"port as text": `{"version": 1, "port": "2425"}`,
+		"negative":     `{"version": 1, "maxAttendedJobs": -1}`,
 	}
 	for name, content := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -55,5 +56,14 @@ func TestLoad_BrokenFilesAreNamedAndLeftAlone(t *testing.T) {
 				t.Fatal("loading a broken file changed it")
 			}
 		})
+	}
+}
+
+func TestLoad_WrongKindOfValueIsSaidInWords(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"version":1,"port":"2425"}`), 0o600)
+	_, err := Load(dir)
+	if err == nil || !strings.Contains(err.Error(), `"port" must be a whole number, not a JSON string`) {
+		t.Fatalf("got %v", err)
 	}
 }

@@ -3,8 +3,11 @@ package engine
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"robotbridge/control"
@@ -44,9 +47,14 @@ func (e *Engine) findProcess(nameOrKey string) (*robot.Package, error) {
 	if p, err := e.robot.Process(nameOrKey); err == nil {
 		return p, nil
 	}
-	for _, p := range e.robot.Processes() {
-		if p.Name == nameOrKey {
-			return p, nil
+	if key, ok := e.robot.KeyByName(nameOrKey); ok {
+		return e.robot.Process(key)
+	}
+	for _, p := range e.folder.Problems() {
+		base := strings.TrimSuffix(filepath.Base(p.Path), filepath.Ext(p.Path))
+		if base == nameOrKey || strings.HasPrefix(base, nameOrKey+".") {
+			return nil, fmt.Errorf("the package of %q is broken, so it is not installed: %s",
+				nameOrKey, p.Error)
 		}
 	}
 	return nil, errors.New("no process named or keyed " + strconv.Quote(nameOrKey) +

@@ -36,9 +36,14 @@ func (p *Package) CheckInputs(args map[string]any) error {
 	}
 
 	for _, a := range p.Inputs {
-		if _, ok := args[a.Name]; !ok && a.Required {
+		v, ok := args[a.Name]
+		if a.Required && !ok {
 			return &ArgumentError{a.Name, fmt.Sprintf(
 				"is required (%s) but was not given", a.Type)}
+		}
+		if a.Required && v == nil {
+			return &ArgumentError{a.Name, fmt.Sprintf(
+				"is required (%s) but was null; give it a value", a.Type)}
 		}
 	}
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -49,10 +50,10 @@ func (r *Robot) Install(pkgs ...*Package) {
 		if p.active == "" {
 			p.active = r.pins[pkg.Key]
 		}
-		if p.active == "" {
-			p.active = newestVersion(p.versions)
-			r.pins[pkg.Key] = p.active
-			changed = true
+		if p.versions[p.active] == nil {
+			// First seen, or its pinned version is gone for good (a folder
+			// package whose projectVersion was edited): pin the newest.
+			changed = r.repinLocked(pkg.Key, p) || changed
 		}
 	}
 	r.mu.Unlock()
@@ -67,14 +68,38 @@ func (r *Robot) Install(pkgs ...*Package) {
 // runnable version until another is chosen or it comes back.
 func (r *Robot) Uninstall(key, version string) {
 	r.mu.Lock()
+	changed := false
 	if p := r.packages[key]; p != nil {
 		delete(p.versions, version)
-		if len(p.versions) == 0 {
+		switch {
+		case len(p.versions) == 0:
 			delete(r.packages, key)
+		case p.active == version:
+			changed = r.repinLocked(key, p)
 		}
 	}
 	r.mu.Unlock()
+	if changed {
+		r.savePins()
+	}
 	r.processesChanged()
+}
+
+// repinLocked pins a process to its newest installed version; it reports
+// whether the pin changed. r.mu must be held.
+func (r *Robot) repinLocked(key string, p *process) bool {
+	newest := newestVersion(p.versions)
+	old := p.active
+	p.active = newest
+	if r.pins[key] == newest {
+		return false
+	}
+	if old != "" {
+		slog.Info("robot: pinned version gone, now running the newest installed",
+			"process", p.versions[newest].Name, "was", old, "now", newest)
+	}
+	r.pins[key] = newest
+	return true
 }
 
 // uninstallPackage removes a version only if it is still this very
@@ -147,6 +172,20 @@ func anyName(info ProcessInfo) string {
 		return info.Active.Name
 	}
 	return info.Pinned
+}
+
+// KeyByName finds a process's key by its name, in any installed version.
+func (r *Robot) KeyByName(name string) (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for key, p := range r.packages {
+		for _, pkg := range p.versions {
+			if pkg.Name == name {
+				return key, true
+			}
+		}
+	}
+	return "", false
 }
 
 // Process returns the active package of a process.

@@ -185,7 +185,7 @@ func TestFolder_BadPackagesAreReportedAndTheRestInstall(t *testing.T) {
 		t.Fatalf("a good package next to broken ones did not install: %v", err)
 	}
 	want := map[string]string{
-		"broken": "not valid JSON", "nocommand": `no "command"`,
+		"broken": "not valid JSON at line 1, column", "nocommand": `no "command"`,
 		"traversal.zip": "outside the package folder", "absolute.zip": "outside",
 		"symlink.zip": "symbolic link", "bomb.zip": "size limit",
 		"notazip.nupkg": "not a readable zip",
@@ -208,5 +208,25 @@ func TestFolder_BadPackagesAreReportedAndTheRestInstall(t *testing.T) {
 	leftovers, _ := filepath.Glob(filepath.Join(f.CacheDir, ".unpack-*"))
 	if len(leftovers) != 0 {
 		t.Fatalf("half-unpacked folders left in the cache: %v", leftovers)
+	}
+}
+
+// Found by a new user: editing a folder package's projectVersion in place
+// must leave a runnable process (the old pinned version is gone for good).
+func TestFolder_VersionEditedInPlaceStaysRunnable(t *testing.T) {
+	f, r := newFolder(t)
+	dir := filepath.Join(f.Dir, "adder")
+	writePackageDir(t, dir, "adder", "0.1.0")
+	f.Scan()
+	key := robot.ProcessKey(robot.LocalSource, "adder")
+
+	writePackageDir(t, dir, "adder", "0.2.0-edited")
+	f.Scan()
+	pkg, err := r.Process(key)
+	if err != nil || pkg.Version != "0.2.0-edited" {
+		t.Fatalf("after the edit: %v %v", pkg, err)
+	}
+	if got, ok := r.KeyByName("adder"); !ok || got != key {
+		t.Fatalf("KeyByName: %q %v", got, ok)
 	}
 }

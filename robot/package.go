@@ -89,7 +89,7 @@ type argumentFile struct {
 func ParseProject(data []byte, source string) (*Package, error) {
 	var pf projectFile
 	if err := json.Unmarshal(data, &pf); err != nil {
-		return nil, fmt.Errorf("project.json is not valid JSON: %w", err)
+		return nil, fmt.Errorf("project.json is not valid JSON%s: %w", jsonPosition(data, err), err)
 	}
 
 	if strings.TrimSpace(pf.Name) == "" {
@@ -204,4 +204,29 @@ func ProcessKey(source, name string) string {
 	b[6] = b[6]&0x0f | 0x50 // version 5 style: name-based
 	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// jsonPosition turns a JSON error's byte offset into " at line L, column C"
+// so the author can find the mistake; "" when the error has no offset.
+func jsonPosition(data []byte, err error) string {
+	var offset int64
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		offset = syntax.Offset
+	case errors.As(err, &typ):
+		offset = typ.Offset
+	default:
+		return ""
+	}
+	line, col := 1, 1
+	for _, b := range data[:min(int(offset), len(data))] {
+		if b == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return fmt.Sprintf(" at line %d, column %d", line, col)
 }

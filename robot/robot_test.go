@@ -327,6 +327,7 @@ func TestStart_BadInputsAreRefusedBeforeAnythingRuns(t *testing.T) {
 		want string
 	}{
 		"missing required": {map[string]any{}, `"name": is required`},
+		"required null":    {map[string]any{"name": nil}, `"name": is required (System.String) but was null`},
 		"wrong type":       {map[string]any{"name": 5.0}, `"name": must be a string`},
 		"fraction":         {map[string]any{"name": "a", "count": 1.5}, "whole number"},
 		"out of range":     {map[string]any{"name": "a", "count": 1e12}, "out of range"},

@@ -23,8 +23,10 @@ import (
 // a client for the engine's control socket.
 func clientFlags(name string, args []string) (*control.Client, []string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	dir := fs.String("config-dir", "", "config directory of the engine (default: the user config dir)")
-	if err := fs.Parse(args); err != nil {
+	dir := fs.String("config-dir", "",
+		"config directory of the engine (default: the user config dir)")
+	rest, err := parseAll(fs, args) // flags may come before or after the words
+	if err != nil {
 		return nil, nil, err
 	}
 	if *dir == "" {
@@ -34,7 +36,7 @@ func clientFlags(name string, args []string) (*control.Client, []string, error) 
 		}
 		*dir = d
 	}
-	return control.NewClient(control.SocketPath(*dir)), fs.Args(), nil
+	return control.NewClient(control.SocketPath(*dir)), rest, nil
 }
 
 const sitesUsage = `usage: robotbridge sites [--config-dir DIR] COMMAND

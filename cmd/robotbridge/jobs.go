@@ -9,7 +9,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -41,13 +43,14 @@ func processes(args []string) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tVERSION\tSOURCE\tNOTE")
+	fmt.Fprintln(tw, "NAME\tVERSION\tSOURCE\tARGUMENTS\tNOTE")
 	for _, p := range list {
 		note := p.Problem
 		if p.Newer != "" {
 			note = "newer version " + p.Newer + " installed (robotbridge processes use)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Name, p.Version, p.Source, note)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.Version, p.Source,
+			argumentList(p.Inputs), note)
 	}
 	tw.Flush()
 
@@ -56,9 +59,26 @@ func processes(args []string) error {
 		return err
 	}
 	for _, p := range problems {
-		fmt.Printf("broken package %s: %s\n", p.Path, p.Error)
+		fmt.Printf("broken package: %s\n", p.Error)
 	}
 	return nil
+}
+
+// argumentList prints a schema as "name: String*, count: Int32" (* required).
+func argumentList(inputs []engine.ArgumentEntry) string {
+	if len(inputs) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(inputs))
+	for i, a := range inputs {
+		short := strings.TrimPrefix(strings.TrimPrefix(a.Type, "System."),
+			"Newtonsoft.Json.Linq.")
+		parts[i] = a.Name + ": " + short
+		if a.Required {
+			parts[i] += "*"
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // run starts a process with JSON input arguments and waits for its end,
@@ -73,10 +93,8 @@ func run(args []string) error {
 	}
 	req := engine.RunRequest{Process: rest[0]}
 	if len(rest) == 2 {
-		dec := json.NewDecoder(strings.NewReader(rest[1]))
-		dec.UseNumber()
-		if err := dec.Decode(&req.Arguments); err != nil {
-			return fmt.Errorf("input arguments must be one JSON object: %w", err)
+		if req.Arguments, err = parseArguments(rest[1]); err != nil {
+			return err
 		}
 	}
 
@@ -89,8 +107,46 @@ func run(args []string) error {
 	if err := c.Do("POST", "/v1/jobs", req, &job); err != nil {
 		return err
 	}
-	fmt.Printf("job %s started (%s %s)\n", job.ID, job.Process, job.Version)
-	return follow(c, after, job.ID)
+	fmt.Printf("job %s started (%s %s); Ctrl-C stops it\n", job.ID, job.Process, job.Version)
+	return stopOnInterrupt(c, job.ID, func() error { return follow(c, after, job.ID) })
+}
+
+// parseArguments reads input arguments given on the command line.
+func parseArguments(text string) (map[string]any, error) {
+	const example = `; give one JSON object, e.g. '{"text": "hi", "count": 2}'`
+	trimmed := strings.TrimSpace(text)
+	if !strings.HasPrefix(trimmed, "{") {
+		return nil, errors.New("input arguments are not a JSON object" + example)
+	}
+	var args map[string]any
+	dec := json.NewDecoder(strings.NewReader(trimmed))
+	dec.UseNumber()
+	if err := dec.Decode(&args); err != nil {
+		return nil, fmt.Errorf("input arguments are not valid JSON (%v)%s", err, example)
+	}
+	return args, nil
+}
+
+// stopOnInterrupt runs follow; a Ctrl-C (or SIGTERM) while it runs stops
+// the job instead of leaving it running unseen.
+func stopOnInterrupt(c *control.Client, jobID string, follow func() error) error {
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- follow() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		cancel() // a second Ctrl-C ends the CLI at once
+		fmt.Fprintf(os.Stderr, "stopping job %s...\n", jobID)
+		err := c.Do(http.MethodPost, "/v1/jobs/"+jobID+"/stop", engine.StopRequest{}, nil)
+		if err != nil {
+			return fmt.Errorf("could not stop job %s (%v); stop it with "+
+				"`robotbridge jobs stop %s`", jobID, err, jobID)
+		}
+		return <-done
+	}
 }
 
 // follow prints the events of one job (or all jobs when jobID is empty)
@@ -164,7 +220,11 @@ func printEvent(w io.Writer, e feed.Event) {
 	case feed.JobEvent:
 		fmt.Fprintf(w, "%s %s event %s: %s\n", at, short, e.Name, e.Payload)
 	case feed.JobOutput:
-		out, _ := json.MarshalIndent(e.Output, "", "  ")
+		output := e.Output
+		if output == nil {
+			output = map[string]any{} // no output arguments
+		}
+		out, _ := json.MarshalIndent(output, "", "  ")
 		fmt.Fprintf(w, "%s %s output: %s\n", at, short, out)
 	case feed.OrchestratorJobState:
 		printOrchestratorEvent(w, at, e)

@@ -89,6 +89,9 @@ func main() {
 		fmt.Fprintf(os.Stderr, "robotbridge: unknown command %q\n\n%s", cmd, usage)
 		os.Exit(2)
 	}
+	if errors.Is(err, flag.ErrHelp) {
+		return // the flag package printed the usage asked for
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "robotbridge:", err)
 		os.Exit(1)
