@@ -14,7 +14,8 @@
 //   #args-form            argument form; data-process="NAME" once rendered
 //                         for that process (submitting it runs the process)
 //   #arg-NAME             input of argument NAME; data-type is its .NET type
-//                         (text, number, checkbox or JSON textarea)
+//                         (text, number, JSON textarea, or a true/false
+//                         <select> whose "" option means not set)
 //   #extra-args           extra arguments as a JSON object (optional)
 //   #form-error           why the arguments could not be sent (empty if fine)
 //   #run                  Run button (disabled while a job runs)
@@ -56,6 +57,12 @@ const INTEGER_RANGES = {
   'System.Int64': [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
 };
 const DECIMAL_TYPES = ['System.Double', 'System.Single', 'System.Decimal'];
+/** Dates, times and durations are typed as text; the bridge checks the form. */
+const TIME_PLACEHOLDERS = {
+  'System.DateTime': '2026-12-04T16:30:00Z',
+  'System.DateTimeOffset': '2026-12-04T16:30:00+01:00',
+  'System.TimeSpan': '01:30:00',
+};
 
 /** The page's state: the client, processes, selection and running job. */
 const app = {
@@ -179,6 +186,7 @@ function fieldKind(type) {
   if (type === 'System.Boolean') return 'boolean';
   if (type in INTEGER_RANGES) return 'integer';
   if (DECIMAL_TYPES.includes(type)) return 'number';
+  if (type in TIME_PLACEHOLDERS) return 'time';
   return 'json'; // JObject, arrays and every type the page does not know
 }
 
@@ -193,8 +201,13 @@ function renderField(arg) {
   let input;
   switch (kind) {
     case 'boolean':
-      input = el('input', { ...common, type: 'checkbox' });
-      return el('div', { class: 'field checkbox' }, input, label);
+      // Three states, so that "not set" leaves the argument out like an
+      // empty field does.
+      input = el('select', common,
+        el('option', { value: '' }, 'not set'),
+        el('option', { value: 'true' }, 'true'),
+        el('option', { value: 'false' }, 'false'));
+      break;
     case 'integer':
       input = el('input', { ...common, type: 'number', step: '1', inputmode: 'numeric' });
       break;
@@ -203,6 +216,10 @@ function renderField(arg) {
       break;
     case 'text':
       input = el('input', { ...common, type: 'text' });
+      break;
+    case 'time':
+      input = el('input', { ...common, type: 'text', spellcheck: 'false',
+        placeholder: TIME_PLACEHOLDERS[arg.type] });
       break;
     default:
       input = el('textarea', { ...common, rows: '2', spellcheck: 'false',
@@ -262,10 +279,10 @@ function readArguments(schema) {
 /** One field's value; undefined when left empty. */
 function readField(arg, input) {
   const kind = input.dataset.kind;
-  if (kind === 'boolean') return input.checked;
-
   const text = input.value;
+  if (kind === 'boolean') return text === '' ? undefined : text === 'true';
   if (kind === 'text') return text === '' ? undefined : text;
+  if (kind === 'time') return text.trim() === '' ? undefined : text.trim();
 
   if (kind === 'integer' || kind === 'number') {
     if (input.validity.badInput) throw fieldError(input, `${arg.name} must be a number`);
