@@ -12,7 +12,7 @@ GOTAGS    := -tags ci
 SHOTS     ?= out/screenshots
 VERSION   ?= $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 
-.PHONY: all build engine run deps test unit e2e e2e-deps bench vet clean gui-test \
+.PHONY: all build engine run deps test unit e2e e2e-deps bench race vet clean gui-test \
 	screenshots package
 
 all: build
@@ -53,6 +53,11 @@ e2e-deps:
 e2e: build e2e-deps
 	NODE_DEPS=$(NODE_DEPS) ROBOTBRIDGE_BIN=$(CURDIR)/$(BIN) \
 		node --test --test-concurrency=1 test/e2e/
+
+# The engine packages under the race detector (needs gcc; not part of
+# `make test`, to keep CI quick).
+race:
+	CGO_ENABLED=1 $(GO) test -race -count=1 ./bridge ./robot ./engine ./feed ./consent ./relay
 
 bench: engine build
 	bash scripts/bench.sh
