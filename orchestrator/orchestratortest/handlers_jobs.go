@@ -30,16 +30,8 @@ func (s *Server) startJobs(w http.ResponseWriter, r *http.Request) {
 	si := body.StartInfo
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ss := s.bearerLocked(w, r)
-	if ss == nil {
-		return
-	}
-	f := s.folderLocked(w, r, ss)
-	if f == nil {
-		return
-	}
-	if !ss.may("Jobs.Create", "OR.Jobs.Write") {
-		notAuthorized(w)
+	f, ok := s.scopedLocked(w, r, "Jobs.Create", "OR.Jobs.Write")
+	if !ok {
 		return
 	}
 	if !strategies[si.Strategy] || (s.opts.Legacy1910 && si.Strategy == "ModernJobsCount") {
@@ -78,16 +70,8 @@ func (s *Server) startJobs(w http.ResponseWriter, r *http.Request) {
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, args []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ss := s.bearerLocked(w, r)
-	if ss == nil {
-		return
-	}
-	f := s.folderLocked(w, r, ss)
-	if f == nil {
-		return
-	}
-	if !ss.may("Jobs.View", "OR.Jobs.Read") {
-		notAuthorized(w)
+	f, ok := s.scopedLocked(w, r, "Jobs.View", "OR.Jobs.Read")
+	if !ok {
 		return
 	}
 	if len(args) > 0 {
@@ -131,16 +115,8 @@ func (s *Server) stopJobs(w http.ResponseWriter, r *http.Request, args []string)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ss := s.bearerLocked(w, r)
-	if ss == nil {
-		return
-	}
-	f := s.folderLocked(w, r, ss)
-	if f == nil {
-		return
-	}
-	if !ss.may("Jobs.Edit", "OR.Jobs.Write") {
-		notAuthorized(w)
+	f, ok := s.scopedLocked(w, r, "Jobs.Edit", "OR.Jobs.Write")
+	if !ok {
 		return
 	}
 	if body.Strategy != "SoftStop" && body.Strategy != "Kill" {

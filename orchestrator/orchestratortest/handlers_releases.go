@@ -23,16 +23,8 @@ func (r *release) row() map[string]any {
 func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, args []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ss := s.bearerLocked(w, r)
-	if ss == nil {
-		return
-	}
-	f := s.folderLocked(w, r, ss)
-	if f == nil {
-		return
-	}
-	if !ss.may("Processes.View", "OR.Execution.Read") {
-		notAuthorized(w)
+	f, ok := s.scopedLocked(w, r, "Processes.View", "OR.Execution.Read")
+	if !ok {
 		return
 	}
 	var rows []map[string]any

@@ -131,3 +131,23 @@ func decodePath(v string) string {
 	}
 	return string(utf16.Decode(units))
 }
+
+// scopedLocked runs the checks of a folder-scoped call in Orchestrator's
+// order: a valid bearer token, a known folder, then the permission (or its
+// modern scope). It answers the failure itself and reports false then.
+func (s *Server) scopedLocked(w http.ResponseWriter, r *http.Request,
+	perm, scope string) (*folder, bool) {
+	ss := s.bearerLocked(w, r)
+	if ss == nil {
+		return nil, false
+	}
+	f := s.folderLocked(w, r, ss)
+	if f == nil {
+		return nil, false
+	}
+	if !ss.may(perm, scope) {
+		notAuthorized(w)
+		return nil, false
+	}
+	return f, true
+}
