@@ -56,6 +56,14 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 
+	// The control socket is also the one-engine-per-config-dir lock: take
+	// it before touching the history, pins or sites a running engine owns.
+	ctl, err := control.Listen(control.SocketPath(dir))
+	if err != nil {
+		return err
+	}
+	defer ctl.Close()
+
 	events := feed.New(4096)
 	bot, err := newRobot(dir, settings, opts, events)
 	if err != nil {
@@ -95,12 +103,6 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	server := bridge.New(bridge.Config{Feed: events}, bot, gate)
-
-	ctl, err := control.Listen(control.SocketPath(dir))
-	if err != nil {
-		listeners.Close()
-		return err
-	}
 	e := &Engine{robot: bot, gate: gate, bridge: server, listeners: listeners, feed: events,
 		folder: folder, configDir: dir,
 		orch: newOrchestrators(ctx, dir, events, opts.Orchestrator)}

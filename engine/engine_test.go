@@ -78,11 +78,24 @@ func TestControlSocket_UserOnlyAndServesSitesAndProcesses(t *testing.T) {
 
 func TestSecondEngine_OnTheSameConfigDirIsRefused(t *testing.T) {
 	dir := t.TempDir()
-	startEngine(t, dir)
+	c := startEngine(t, dir)
+	var first engine.JobDetail
+	if err := c.Do("POST", "/v1/jobs", engine.RunRequest{Process: "sleep"}, &first); err != nil {
+		t.Fatal(err)
+	}
+	history, _ := os.ReadFile(filepath.Join(dir, "history.jsonl"))
+
 	err := engine.Run(context.Background(), engine.Options{ConfigDir: dir, Port: -1,
 		APIPort: 0, Ready: io.Discard})
 	if err == nil || !strings.Contains(err.Error(), "another robotbridge engine") {
 		t.Fatalf("got %v", err)
+	}
+	// The refused engine must not have touched the running one's files
+	// (it would have marked the running job unknown and rewritten them).
+	after, _ := os.ReadFile(filepath.Join(dir, "history.jsonl"))
+	if !strings.HasPrefix(string(after), string(history)) || len(history) == 0 ||
+		strings.Contains(string(after), `"unknown"`) {
+		t.Fatalf("history changed by the refused engine:\nbefore %s\nafter %s", history, after)
 	}
 }
 
